@@ -1,0 +1,108 @@
+package checksums
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for n, c := range files {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestWriteIsSortedAndAcceptedBySha256sum(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"z-linux-arm64.tar.zst":     "zzz",
+		"a-linux-amd64.tar.zst":     "aaa",
+		"name with space.tar.zst":   "space",
+		"a-linux-amd64.tar.zst.sig": "not listed",
+	})
+	path, err := Write(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(path)
+	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+	if len(lines) != 3 || lines[0] != "9834876dcfb05cb167a5c24953eba58c4ac89b1adf57f28f2f9d09af107ee8f0  a-linux-amd64.tar.zst" ||
+		!strings.HasSuffix(lines[1], "  name with space.tar.zst") || !strings.HasSuffix(lines[2], "  z-linux-arm64.tar.zst") {
+		t.Fatalf("checksums.txt =\n%s", data)
+	}
+	if _, err := Verify(dir); err != nil {
+		t.Errorf("Verify: %v", err)
+	}
+	sha256sum, err := exec.LookPath("sha256sum")
+	if err != nil {
+		t.Skip("sha256sum not installed")
+	}
+	cmd := exec.Command(sha256sum, "--strict", "-c", FileName)
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("sha256sum -c: %v\n%s", err, out)
+	}
+	// The real tool must also reject what we reject.
+	writeFiles(t, dir, map[string]string{"a-linux-amd64.tar.zst": "tampered"})
+	if out, err := cmd.CombinedOutput(); err == nil {
+		t.Fatalf("sha256sum -c accepted a tampered file:\n%s", out)
+	}
+	if _, err := Verify(dir); err == nil || !strings.Contains(err.Error(), "a-linux-amd64.tar.zst: sha256 is") {
+		t.Errorf("Verify(tampered) = %v", err)
+	}
+}
+
+func TestWriteLeavesNoTemporaryFiles(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"x.tar.zst": "x"})
+	if err := os.WriteFile(filepath.Join(dir, FileName), []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 2 {
+		t.Errorf("directory holds %d entries, want x.tar.zst and %s", len(entries), FileName)
+	}
+}
+
+func TestWriteFailsWithoutReplacing(t *testing.T) {
+	if os.Getuid() == 0 {
+		t.Skip("root ignores file permissions")
+	}
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"x.tar.zst": "x", FileName: "old\n"})
+	os.Chmod(filepath.Join(dir, "x.tar.zst"), 0)
+	if _, err := Write(dir); err == nil {
+		t.Fatal("Write succeeded on an unreadable file")
+	}
+	if data, _ := os.ReadFile(filepath.Join(dir, FileName)); string(data) != "old\n" {
+		t.Errorf("checksums.txt changed to %q", data)
+	}
+}
+
+func TestVerifyProblems(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"a.tar.zst": "a", "b.tar.zst": "b"})
+	if _, err := Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	writeFiles(t, dir, map[string]string{"c.tar.zst": "c"})
+	os.Remove(filepath.Join(dir, "b.tar.zst"))
+	_, err := Verify(dir)
+	if err == nil || !strings.Contains(err.Error(), "c.tar.zst: not listed") || !strings.Contains(err.Error(), "b.tar.zst: open") {
+		t.Errorf("Verify = %v", err)
+	}
+	if _, err := Parse([]byte("abc  x\n")); err == nil {
+		t.Error("Parse accepted a short digest")
+	}
+	if _, err := Verify(t.TempDir()); err == nil {
+		t.Error("Verify of a directory without checksums.txt succeeded")
+	}
+}

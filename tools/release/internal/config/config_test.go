@@ -1,0 +1,68 @@
+package config
+
+import (
+	"errors"
+	"io/fs"
+	"strings"
+	"testing"
+
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/version"
+)
+
+// The shipped config must parse and name what the mission specifies.
+func TestShippedConfig(t *testing.T) {
+	c, err := Load("../../config.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Repository != "rootless-static-toolkits/rootless-static-toolkits" {
+		t.Errorf("repository = %q", c.Repository)
+	}
+	podman, err := c.Tool("podman")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := version.Parse("5.8.4")
+	if podman.Tag(v) != "podman-v5.8.4" || podman.ReleaseTitle(v) != "Podman 5.8.4" {
+		t.Errorf("tag/title = %q/%q", podman.Tag(v), podman.ReleaseTitle(v))
+	}
+	if len(podman.Archives) != 4 {
+		t.Errorf("podman archives = %v", podman.Archives)
+	}
+	for _, name := range []string{"buildah", "skopeo"} {
+		tool, err := c.Tool(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(tool.Upstream, "podman-container-tools/") || len(tool.Archives) != 2 {
+			t.Errorf("%s: upstream %q archives %v", name, tool.Upstream, tool.Archives)
+		}
+	}
+	if _, err := c.Tool("docker"); err == nil || !strings.Contains(err.Error(), `unknown tool "docker"`) {
+		t.Errorf("Tool(docker) error = %v", err)
+	}
+}
+
+func TestParseRejects(t *testing.T) {
+	base := `{"repository":"o/r","tools":[{"name":"x","title":"X","upstream":"u/x","lines":["1.x"],"archives":["x-linux-amd64.tar.zst"]}]}`
+	if _, err := Parse([]byte(base)); err != nil {
+		t.Fatalf("base config: %v", err)
+	}
+	bad := map[string]string{
+		"repository":     strings.Replace(base, `"o/r"`, `"o"`, 1),
+		"unknown field":  strings.Replace(base, `"title"`, `"titel"`, 1),
+		"release line":   strings.Replace(base, `"1.x"`, `"1"`, 1),
+		"must be named":  strings.Replace(base, `"x-linux-amd64.tar.zst"`, `"y.tar.zst"`, 1),
+		"listed twice":   strings.TrimSuffix(base, `]}`) + `,{"name":"x","title":"X","upstream":"u/x","lines":["1.x"]}]}`,
+		"no release lin": strings.Replace(base, `["1.x"]`, `[]`, 1),
+	}
+	for want, in := range bad {
+		_, err := Parse([]byte(in))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: error = %v", want, err)
+		}
+	}
+	if _, err := Load("does-not-exist.json"); err == nil || !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Load(missing) = %v", err)
+	}
+}
