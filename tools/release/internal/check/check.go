@@ -1,0 +1,143 @@
+// Package check compares upstream releases with ours and says what to build.
+package check
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/config"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/ghapi"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/version"
+)
+
+// Result is the state of one tracked line of one tool.
+type Result struct {
+	Tool     string `json:"tool"`
+	Line     string `json:"line"`
+	Upstream string `json:"upstream"` // latest stable upstream version; "" if none
+	Released string `json:"released"` // our latest release in the line; "" if none
+	Build    bool   `json:"build"`    // upstream's latest is not released by us
+}
+
+// Run checks the given tools. warn receives non-fatal findings, such as
+// upstream tags that are not versions.
+func Run(ctx context.Context, c *ghapi.Client, cfg *config.Config, tools []*config.Tool, warn func(string, ...any)) ([]Result, error) {
+	ours, err := c.ListReleases(ctx, cfg.Repository)
+	if err != nil {
+		return nil, err
+	}
+	var results []Result
+	for _, t := range tools {
+		upstream, err := c.ListReleases(ctx, t.Upstream)
+		if err != nil {
+			return nil, err
+		}
+		stable := stableVersions(t, upstream, warn)
+		released := ourVersions(t, ours)
+		for _, l := range t.ParsedLines() {
+			r := Result{Tool: t.Name, Line: l.String()}
+			up, ok := latest(stable, l)
+			if !ok {
+				warn("%s: no stable upstream release in line %s", t.Name, l)
+			} else {
+				r.Upstream = up.String()
+			}
+			if v, ok := latest(released, l); ok {
+				r.Released = v.String()
+			}
+			r.Build = ok && !contains(released, up)
+			results = append(results, r)
+		}
+	}
+	return results, nil
+}
+
+// stableVersions keeps published, non-pre-release releases whose tag is a version.
+func stableVersions(t *config.Tool, rels []*ghapi.Release, warn func(string, ...any)) []version.Version {
+	var vs []version.Version
+	for _, r := range rels {
+		if r.Draft || r.Pre {
+			continue
+		}
+		v, err := version.Parse(r.Tag)
+		if err != nil {
+			warn("%s: ignoring upstream tag %q of %s: not a version", t.Name, r.Tag, t.Upstream)
+			continue
+		}
+		if v.Stable() {
+			vs = append(vs, v)
+		}
+	}
+	return vs
+}
+
+// ourVersions reads our published {tool}-v{version} tags; drafts are
+// unfinished publishes and do not count.
+func ourVersions(t *config.Tool, rels []*ghapi.Release) []version.Version {
+	var vs []version.Version
+	for _, r := range rels {
+		rest, ok := strings.CutPrefix(r.Tag, t.Name+"-v")
+		if !ok || r.Draft {
+			continue
+		}
+		if v, err := version.Parse(rest); err == nil {
+			vs = append(vs, v)
+		}
+	}
+	return vs
+}
+
+func latest(vs []version.Version, l version.Line) (version.Version, bool) {
+	var best version.Version
+	found := false
+	for _, v := range vs {
+		if l.Contains(v) && (!found || v.Compare(best) > 0) {
+			best, found = v, true
+		}
+	}
+	return best, found
+}
+
+func contains(vs []version.Version, v version.Version) bool {
+	for _, x := range vs {
+		if x.Compare(v) == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// Matrix is the GitHub Actions build matrix of the results that need a build.
+func Matrix(results []Result) (string, int) {
+	type entry struct {
+		Tool    string `json:"tool"`
+		Version string `json:"version"`
+	}
+	m := struct {
+		Include []entry `json:"include"`
+	}{Include: []entry{}}
+	for _, r := range results {
+		if r.Build {
+			m.Include = append(m.Include, entry{r.Tool, r.Upstream})
+		}
+	}
+	b, _ := json.Marshal(m)
+	return string(b), len(m.Include)
+}
+
+// Describe is the human-readable line for a result.
+func Describe(r Result) string {
+	released := r.Released
+	if released == "" {
+		released = "none"
+	}
+	switch {
+	case r.Upstream == "":
+		return fmt.Sprintf("%s %s: no stable upstream release; ours: %s", r.Tool, r.Line, released)
+	case r.Build:
+		return fmt.Sprintf("%s %s: upstream %s, ours %s: build %s %s", r.Tool, r.Line, r.Upstream, released, r.Tool, r.Upstream)
+	}
+	return fmt.Sprintf("%s %s: upstream %s, ours %s: up to date", r.Tool, r.Line, r.Upstream, released)
+}
