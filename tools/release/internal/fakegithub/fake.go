@@ -72,6 +72,15 @@ func New() *Server {
 // APIURL is the base URL to give the client.
 func (s *Server) APIURL() string { return s.URL + "/" }
 
+// AddRepo makes an empty repository.
+func (s *Server) AddRepo(repo string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.repos[repo]; !ok {
+		s.repos[repo] = []*Release{}
+	}
+}
+
 // AddRelease stores a release directly (upstream history, earlier releases).
 func (s *Server) AddRelease(repo, tag string, draft, pre bool) *Release {
 	s.mu.Lock()

@@ -4,8 +4,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -34,8 +34,9 @@ const (
 	ActThenDrop
 )
 
-// Fault fires on requests whose method matches and whose path contains Path:
-// it lets Skip of them through, then fires Times times (default 1).
+// Fault fires on requests whose method matches and whose path matches the
+// regular expression Path: it lets Skip of them through, then fires Times
+// times (default 1).
 type Fault struct {
 	Method  string
 	Path    string
@@ -44,6 +45,7 @@ type Fault struct {
 	Times   int
 	Seconds int
 
+	re          *regexp.Regexp
 	seen, fired int
 }
 
@@ -52,6 +54,7 @@ func (s *Server) Inject(f ...*Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, x := range f {
+		x.re = regexp.MustCompile(x.Path)
 		if x.Times == 0 {
 			x.Times = 1
 		}
@@ -76,7 +79,7 @@ func (s *Server) Pending() int {
 // matchFault is called with s.mu held.
 func (s *Server) matchFault(r *http.Request) *Fault {
 	for _, f := range s.faults {
-		if f.fired >= f.Times || f.Method != r.Method || !strings.Contains(r.URL.Path, f.Path) {
+		if f.fired >= f.Times || f.Method != r.Method || !f.re.MatchString(r.URL.Path) {
 			continue
 		}
 		f.seen++
@@ -113,6 +116,8 @@ func (f *Fault) inject(s *Server, w http.ResponseWriter, r *http.Request) {
 		s.starter(r)
 		hangUp(w)
 	case Hang:
+		// With the body read, the server notices when the client hangs up.
+		io.Copy(io.Discard, r.Body)
 		select {
 		case <-r.Context().Done():
 		case <-time.After(5 * time.Second):

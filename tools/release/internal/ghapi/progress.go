@@ -17,7 +17,11 @@ type progress struct {
 
 func newProgress(r io.Reader, size int64, name string, log func(string, ...any)) *progress {
 	log("uploading %s (%s)", name, humanSize(size))
-	return &progress{r: r, size: size, name: name, next: size / 4, log: log}
+	p := &progress{r: r, size: size, name: name, log: log}
+	if size >= 1<<20 { // quarters of small files would only be noise
+		p.next = size / 4
+	}
+	return p
 }
 
 func (p *progress) Read(b []byte) (int, error) {

@@ -1,0 +1,80 @@
+package publish
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/checksums"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/config"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/signing"
+)
+
+// localFile is a file to be a release asset.
+type localFile struct {
+	Name   string
+	Path   string
+	SHA256 string
+	Size   int64
+}
+
+// collect checks a release directory and lists the assets it makes:
+// every archive the tool needs is there, checksums.txt matches the files,
+// and every listed file and checksums.txt carries a signature that verifies.
+func collect(dir string, tool *config.Tool, v signing.Verifier) ([]localFile, error) {
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return nil, fmt.Errorf("release directory %s does not exist", dir)
+	}
+	var missing []string
+	for _, a := range tool.SortedArchives() {
+		if _, err := os.Stat(filepath.Join(dir, a)); err != nil {
+			missing = append(missing, a)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("%s lacks archives of %s: %s", dir, tool.Name, strings.Join(missing, ", "))
+	}
+	if _, err := os.Stat(filepath.Join(dir, checksums.FileName)); err != nil {
+		return nil, fmt.Errorf("%s has no %s (run `release checksums %s`)", dir, checksums.FileName, dir)
+	}
+	sums, err := checksums.Verify(dir)
+	if err != nil {
+		return nil, fmt.Errorf("refusing to publish: %w", err)
+	}
+	signed := []string{checksums.FileName}
+	for name := range sums {
+		signed = append(signed, name)
+	}
+	sort.Strings(signed)
+	var paths []string
+	for _, n := range signed {
+		paths = append(paths, filepath.Join(dir, n))
+	}
+	if v == nil {
+		return nil, fmt.Errorf("refusing to publish without checking signatures: give --key or the keyless identity flags")
+	}
+	if err := signing.VerifyAll(v, paths); err != nil {
+		return nil, fmt.Errorf("refusing to publish: %w", err)
+	}
+
+	// Assets: the signed files and every piece of signature material beside them.
+	var files []localFile
+	for _, n := range signed {
+		for _, suffix := range []string{"", signing.SigSuffix, signing.CertSuffix, signing.BundleSuffix} {
+			p := filepath.Join(dir, n+suffix)
+			st, err := os.Stat(p)
+			if err != nil {
+				continue // .pem and .sigstore.json exist only for keyless signatures
+			}
+			sum, err := checksums.SHA256File(p)
+			if err != nil {
+				return nil, err
+			}
+			files = append(files, localFile{Name: n + suffix, Path: p, SHA256: sum, Size: st.Size()})
+		}
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
+	return files, nil
+}

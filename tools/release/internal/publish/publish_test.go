@@ -1,0 +1,386 @@
+package publish
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/checksums"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/config"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/fakegithub"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/ghapi"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/signing"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/version"
+)
+
+const repo = "rootless-static-toolkits/rootless-static-toolkits"
+
+var testTool = func() *config.Tool {
+	cfg, err := config.Parse([]byte(`{"repository":"` + repo + `","tools":[{"name":"skopeo","title":"Skopeo",
+		"upstream":"podman-container-tools/skopeo","lines":["1.x"],
+		"archives":["skopeo-linux-amd64.tar.zst","skopeo-linux-arm64.tar.zst"]}]}`))
+	if err != nil {
+		panic(err)
+	}
+	return cfg.Tools[0]
+}()
+
+// env is a signed release directory, a fake GitHub and a client that
+// records the waits it would have made instead of sleeping.
+type env struct {
+	t      *testing.T
+	dir    string
+	fake   *fakegithub.Server
+	pub    string
+	mu     sync.Mutex
+	sleeps []time.Duration
+	log    strings.Builder
+}
+
+func newEnv(t *testing.T) *env {
+	e := &env{t: t, dir: t.TempDir(), fake: fakegithub.New()}
+	t.Cleanup(e.fake.Close)
+	e.fake.Token = "good-token"
+	e.fake.AddRepo(repo)
+	for _, a := range testTool.Archives {
+		// Several KiB so that a dropped upload is cut midway.
+		write(t, filepath.Join(e.dir, a), strings.Repeat(a, 500))
+	}
+	if _, err := checksums.Write(e.dir); err != nil {
+		t.Fatal(err)
+	}
+	signer := testSigner
+	e.pub = testPub
+	for _, n := range append(testTool.SortedArchives(), checksums.FileName) {
+		if err := signer.Sign(filepath.Join(e.dir, n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return e
+}
+
+// One key pair per test binary: scrypt makes generating and decrypting a
+// cosign key take about a second.
+var (
+	testSigner *signing.KeySigner
+	testPub    string
+)
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "publish-test-key")
+	if err != nil {
+		panic(err)
+	}
+	key, pub, err := signing.GenerateKeyPair(filepath.Join(dir, "cosign"), []byte("pw"))
+	if err == nil {
+		testPub = pub
+		testSigner, err = signing.LoadKeySigner(key, []byte("pw"))
+	}
+	if err != nil {
+		panic(err)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func write(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// want is every file that must end up as an asset.
+func (e *env) want() map[string][]byte {
+	m := map[string][]byte{}
+	entries, _ := os.ReadDir(e.dir)
+	for _, en := range entries {
+		data, _ := os.ReadFile(filepath.Join(e.dir, en.Name()))
+		m[en.Name()] = data
+	}
+	if len(m) != 6 { // 2 archives, checksums.txt, 3 signatures
+		e.t.Fatalf("release directory holds %d files, want 6", len(m))
+	}
+	return m
+}
+
+func (e *env) options(token string) Options {
+	c, err := ghapi.New(ghapi.Options{
+		APIURL:         e.fake.APIURL(),
+		Token:          token,
+		AttemptTimeout: 300 * time.Millisecond,
+		Retries:        4,
+		Backoff:        time.Millisecond,
+		MaxWait:        time.Minute,
+		Sleep: func(_ context.Context, d time.Duration) error {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			e.sleeps = append(e.sleeps, d)
+			return nil
+		},
+		Log: e.logf,
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	v, err := signing.LoadKeyVerifier(e.pub)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return Options{
+		Client: c, Repo: repo, Tool: testTool, Version: version.Version{Major: 1, Minor: 20, Patch: 0},
+		Dir: e.dir, Verifier: v, Log: e.logf,
+	}
+}
+
+func (e *env) logf(format string, args ...any) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.log.WriteString(strings.TrimSpace(fmt.Sprintf(format, args...)) + "\n")
+}
+
+func (e *env) publish() error {
+	return Run(context.Background(), e.options("good-token"))
+}
+
+// assertComplete: exactly one published release with every file, each
+// uploaded once, nothing replaced.
+func (e *env) assertComplete() {
+	e.t.Helper()
+	for _, p := range e.fake.Check(repo, "skopeo-v1.20.0", e.want()) {
+		e.t.Error(p)
+	}
+	st := e.fake.Stats()
+	if st.Replaced != 0 {
+		e.t.Errorf("%d assets replaced", st.Replaced)
+	}
+	if st.ReleasesCreated != 1 {
+		e.t.Errorf("%d releases created, want 1", st.ReleasesCreated)
+	}
+	for name := range e.want() {
+		if n := st.UploadsByName[name]; n != 1 {
+			e.t.Errorf("%s uploaded %d times, want 1", name, n)
+		}
+	}
+	if st.TokenLeaks != 0 {
+		e.t.Errorf("the token was sent to asset storage %d times", st.TokenLeaks)
+	}
+	if e.fake.Pending() != 0 {
+		e.t.Errorf("%d injected faults never fired", e.fake.Pending())
+	}
+	if e.t.Failed() {
+		e.t.Logf("log:\n%s", e.log.String())
+	}
+}
+
+func TestPublishCompletesAfterEachFault(t *testing.T) {
+	const (
+		create = "/releases$"
+		byTag  = "/releases/tags/"
+		assets = "/releases/[0-9]+/assets$"
+		upload = "^/uploads/"
+		edit   = "/releases/[0-9]+$"
+	)
+	cases := []struct {
+		name      string
+		fault     fakegithub.Fault
+		firstRuns bool          // the first run itself must succeed
+		wait      time.Duration // a wait the client must have honoured
+	}{
+		{"no fault", fakegithub.Fault{}, true, 0},
+		{"500 on lookup", fakegithub.Fault{Method: "GET", Path: byTag, Kind: fakegithub.Status500, Times: 2}, true, 0},
+		{"500 on create", fakegithub.Fault{Method: "POST", Path: create, Kind: fakegithub.Status500}, true, 0},
+		{"create done then 500", fakegithub.Fault{Method: "POST", Path: create, Kind: fakegithub.ActThen500}, true, 0},
+		{"create done then dropped", fakegithub.Fault{Method: "POST", Path: create, Kind: fakegithub.ActThenDrop}, true, 0},
+		{"create fails every time", fakegithub.Fault{Method: "POST", Path: create, Kind: fakegithub.Status500, Times: 3}, false, 0},
+		{"429 on upload", fakegithub.Fault{Method: "POST", Path: upload, Kind: fakegithub.RateLimit429, Seconds: 7}, true, 7 * time.Second},
+		{"secondary limit on assets", fakegithub.Fault{Method: "GET", Path: assets, Kind: fakegithub.SecondaryLimit403, Seconds: 3}, true, 3 * time.Second},
+		{"primary limit on lookup", fakegithub.Fault{Method: "GET", Path: byTag, Kind: fakegithub.PrimaryLimit403, Seconds: 20}, true, 19 * time.Second},
+		{"connection dropped mid-upload", fakegithub.Fault{Method: "POST", Path: upload, Kind: fakegithub.Drop, Skip: 1}, true, 0},
+		{"uploads dropped every time", fakegithub.Fault{Method: "POST", Path: upload, Kind: fakegithub.Drop, Times: 3}, false, 0},
+		{"upload done then 500", fakegithub.Fault{Method: "POST", Path: upload, Kind: fakegithub.ActThen500, Skip: 2}, true, 0},
+		{"upload done then dropped", fakegithub.Fault{Method: "POST", Path: upload, Kind: fakegithub.ActThenDrop}, true, 0},
+		{"timeout listing assets", fakegithub.Fault{Method: "GET", Path: assets, Kind: fakegithub.Hang}, true, 0},
+		{"timeout on upload", fakegithub.Fault{Method: "POST", Path: upload, Kind: fakegithub.Hang, Skip: 3}, true, 0},
+		{"500 on publishing the draft", fakegithub.Fault{Method: "PATCH", Path: edit, Kind: fakegithub.Status500, Times: 2}, true, 0},
+		{"persistent 500s", fakegithub.Fault{Method: "GET", Path: assets, Kind: fakegithub.Status500, Times: 5}, false, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t)
+			if c.fault.Method != "" {
+				f := c.fault
+				e.fake.Inject(&f)
+			}
+			start := time.Now()
+			err1 := e.publish()
+			switch {
+			case c.firstRuns && err1 != nil:
+				t.Errorf("first run failed: %v", err1)
+			case !c.firstRuns && err1 == nil:
+				t.Errorf("first run succeeded despite a fault it cannot get past")
+			}
+			if err := e.publish(); err != nil {
+				t.Fatalf("re-run failed: %v\n%s", err, e.log.String())
+			}
+			e.assertComplete()
+			if c.wait > 0 && !containsAtLeast(e.sleeps, c.wait) {
+				t.Errorf("waits %v do not honour the server's %v", e.sleeps, c.wait)
+			}
+			if d := time.Since(start); d > 3*time.Second {
+				t.Errorf("took %v", d)
+			}
+		})
+	}
+}
+
+func containsAtLeast(ds []time.Duration, min time.Duration) bool {
+	for _, d := range ds {
+		if d >= min && d <= min+2*time.Second {
+			return true
+		}
+	}
+	return false
+}
+
+func TestPublishIsIdempotent(t *testing.T) {
+	e := newEnv(t)
+	if err := e.publish(); err != nil {
+		t.Fatal(err)
+	}
+	before := e.fake.Stats()
+	if err := e.publish(); err != nil {
+		t.Fatal(err)
+	}
+	after := e.fake.Stats()
+	if after.Uploads != before.Uploads || after.ReleasesCreated != 1 {
+		t.Errorf("re-run of a complete release uploaded %d and created %d", after.Uploads-before.Uploads, after.ReleasesCreated-1)
+	}
+	e.assertComplete()
+}
+
+func TestPublishRefusesToReplaceContent(t *testing.T) {
+	for _, omitDigest := range []bool{false, true} {
+		e := newEnv(t)
+		e.fake.OmitDigest = omitDigest // then the asset is downloaded to compare
+		rel := e.fake.AddRelease(repo, "skopeo-v1.20.0", false, false)
+		e.fake.AddAsset(rel, "skopeo-linux-amd64.tar.zst", []byte("other content"))
+		err := e.publish()
+		if err == nil || !strings.Contains(err.Error(), "not replacing") || !strings.Contains(err.Error(), "skopeo-linux-amd64.tar.zst") {
+			t.Fatalf("omitDigest=%v: err = %v", omitDigest, err)
+		}
+		st := e.fake.Stats()
+		if st.Replaced != 0 || st.Uploads != 0 || st.ReleasesCreated != 0 {
+			t.Errorf("omitDigest=%v: replaced %d, uploaded %d, created %d", omitDigest, st.Replaced, st.Uploads, st.ReleasesCreated)
+		}
+		if string(rel.Assets[0].Data) != "other content" {
+			t.Error("the existing asset changed")
+		}
+		if st.TokenLeaks != 0 {
+			t.Error("the token was sent to asset storage")
+		}
+	}
+}
+
+func TestPublishResumesAReleaseWithSomeAssets(t *testing.T) {
+	for _, draft := range []bool{true, false} {
+		e := newEnv(t)
+		e.fake.OmitDigest = true
+		rel := e.fake.AddRelease(repo, "skopeo-v1.20.0", draft, false)
+		data, _ := os.ReadFile(filepath.Join(e.dir, "skopeo-linux-arm64.tar.zst"))
+		e.fake.AddAsset(rel, "skopeo-linux-arm64.tar.zst", data)
+		if err := e.publish(); err != nil {
+			t.Fatal(err)
+		}
+		if p := e.fake.Check(repo, "skopeo-v1.20.0", e.want()); len(p) > 0 {
+			t.Errorf("draft=%v: %v", draft, p)
+		}
+		st := e.fake.Stats()
+		if st.ReleasesCreated != 0 || st.UploadsByName["skopeo-linux-arm64.tar.zst"] != 0 || st.Uploads != 5 {
+			t.Errorf("draft=%v: created %d, uploads %v", draft, st.ReleasesCreated, st.UploadsByName)
+		}
+	}
+}
+
+func TestPublishRefusesTwoReleasesForOneTag(t *testing.T) {
+	e := newEnv(t)
+	e.fake.AddRelease(repo, "skopeo-v1.20.0", true, false)
+	e.fake.AddRelease(repo, "skopeo-v1.20.0", true, false)
+	err := e.publish()
+	if err == nil || !strings.Contains(err.Error(), "2 releases carry tag skopeo-v1.20.0") {
+		t.Fatalf("err = %v", err)
+	}
+	if st := e.fake.Stats(); st.Uploads != 0 || st.ReleasesCreated != 0 {
+		t.Errorf("acted anyway: %+v", st)
+	}
+}
+
+func TestPublishRefusesBadLocalFiles(t *testing.T) {
+	cases := map[string]func(e *env){
+		"sha256 is": func(e *env) { write(e.t, filepath.Join(e.dir, "skopeo-linux-amd64.tar.zst"), "tampered") },
+		"signature does not match": func(e *env) {
+			other := filepath.Join(e.dir, "skopeo-linux-arm64.tar.zst.sig")
+			data, _ := os.ReadFile(filepath.Join(e.dir, "skopeo-linux-amd64.tar.zst.sig"))
+			write(e.t, other, string(data))
+		},
+		"checksums.txt: no signature": func(e *env) { os.Remove(filepath.Join(e.dir, "checksums.txt.sig")) },
+		"lacks archives of skopeo: skopeo-linux-arm64.tar.zst": func(e *env) {
+			os.Remove(filepath.Join(e.dir, "skopeo-linux-arm64.tar.zst"))
+		},
+		"has no checksums.txt":        func(e *env) { os.Remove(filepath.Join(e.dir, "checksums.txt")) },
+		"not listed in checksums.txt": func(e *env) { write(e.t, filepath.Join(e.dir, "extra.txt"), "x") },
+	}
+	for want, breakIt := range cases {
+		e := newEnv(t)
+		breakIt(e)
+		err := e.publish()
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: err = %v", want, err)
+		}
+		if st := e.fake.Stats(); st.Requests != 0 {
+			t.Errorf("%s: %d requests made before refusing", want, st.Requests)
+		}
+	}
+}
+
+func TestPublishDryRunWritesNothing(t *testing.T) {
+	e := newEnv(t)
+	o := e.options("good-token")
+	o.DryRun = true
+	if err := Run(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	st := e.fake.Stats()
+	if st.ReleasesCreated != 0 || st.Uploads != 0 {
+		t.Errorf("dry run wrote: %+v", st)
+	}
+	if !strings.Contains(e.log.String(), "would upload skopeo-linux-amd64.tar.zst") {
+		t.Errorf("dry run log:\n%s", e.log.String())
+	}
+}
+
+func TestPublishBadToken(t *testing.T) {
+	e := newEnv(t)
+	err := Run(context.Background(), e.options("bad-token"))
+	if err == nil || !strings.Contains(err.Error(), "401 Unauthorized") || !strings.Contains(err.Error(), "GITHUB_TOKEN") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestRateLimitLongerThanMaxWaitFailsClearly(t *testing.T) {
+	e := newEnv(t)
+	e.fake.Inject(&fakegithub.Fault{Method: "GET", Path: "/releases/tags/", Kind: fakegithub.PrimaryLimit403, Seconds: 3600})
+	err := e.publish()
+	if err == nil || !strings.Contains(err.Error(), "rate limit") {
+		t.Fatalf("err = %v", err)
+	}
+	if len(e.sleeps) != 0 {
+		t.Errorf("waited %v for an hour-long rate limit", e.sleeps)
+	}
+}
