@@ -1,0 +1,15 @@
+"""The one list of target architectures; platforms, toolchains and tests are generated from it."""
+
+# go: GOARCH and our platform names; zig: zig's CPU name in target triples; cpu: @platforms//cpu;
+# elf_machine: debug/elf's Machine name, which the static-binary check expects.
+ARCHS = [
+    struct(go = "amd64", zig = "x86_64", cpu = "x86_64", elf_machine = "EM_X86_64"),
+    struct(go = "arm64", zig = "aarch64", cpu = "aarch64", elf_machine = "EM_AARCH64"),
+]
+
+# hermetic_cc_toolchain spells its libc-aware platforms and toolchains linux_<goarch>_musl too.
+def platform_name(arch):
+    return "linux_{}_musl".format(arch.go)
+
+def zig_triple(arch):
+    return "{}-linux-musl".format(arch.zig)

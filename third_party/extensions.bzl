@@ -1,0 +1,39 @@
+"""The `pins` module extension: one repository per archive pinned in third_party/pins.json."""
+
+load("//third_party/private:pinned_archive.bzl", "pinned_archive")
+
+_archive = tag_class(attrs = {
+    "name": attr.string(mandatory = True, doc = "Repository name."),
+    "pin": attr.string(mandatory = True, doc = "Key in third_party/pins.json."),
+    "build_file": attr.label(mandatory = True),
+    "overlay": attr.string_dict(doc = "Path in the repository -> label of a file copied there."),
+    "executable_dirs": attr.string_list(doc = "Directories whose files are made executable (zip archives carry no modes)."),
+})
+
+def _pins_impl(mctx):
+    pins = json.decode(mctx.read(Label("//third_party:pins.json")))
+    for mod in mctx.modules:
+        for tag in mod.tags.archive:
+            if tag.pin not in pins:
+                fail("pins.archive(pin = %r): no such key in third_party/pins.json" % tag.pin)
+            pin = pins[tag.pin]
+            pinned_archive(
+                name = tag.name,
+                pin_name = tag.pin,
+                version = pin["version"],
+                urls = pin["urls"],
+                sha256 = pin["sha256"],
+                strip_prefix = pin["strip_prefix"],
+                offline_file = pin["offline"]["file"],
+                offline_sha256 = pin["offline"]["sha256"],
+                offline_strip_prefix = pin["offline"]["strip_prefix"],
+                build_file = tag.build_file,
+                overlay = tag.overlay,
+                executable_dirs = tag.executable_dirs,
+            )
+    return mctx.extension_metadata(reproducible = True)
+
+pins = module_extension(
+    implementation = _pins_impl,
+    tag_classes = {"archive": _archive},
+)

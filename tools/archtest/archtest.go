@@ -1,0 +1,108 @@
+// Package archtest is the test side of the arch_test Bazel macro (defs.bzl): it receives one
+// build of a binary per target architecture, checks that each is a static executable for its
+// machine, and runs it (arm64 through the host's qemu-user binfmt handler).
+package archtest
+
+import (
+	"bytes"
+	"context"
+	"debug/elf"
+	"errors"
+	"flag"
+	"fmt"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/bazelbuild/rules_go/go/runfiles"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/elfcheck"
+)
+
+// Binary is one architecture's build of the binary under test.
+type Binary struct {
+	Arch    string      // GOARCH spelling: amd64, arm64
+	Machine elf.Machine // what its ELF header must say
+	Path    string      // absolute path in the runfiles
+}
+
+type binaryFlags []string
+
+func (b *binaryFlags) String() string     { return strings.Join(*b, ",") }
+func (b *binaryFlags) Set(v string) error { *b = append(*b, v); return nil }
+
+var flags binaryFlags
+
+func init() {
+	flag.Var(&flags, "binary", "ARCH:ELF_MACHINE:RLOCATIONPATH of a binary under test (repeatable)")
+}
+
+// Binaries returns the binaries passed by arch_test; the test fails if there are none.
+func Binaries(t testing.TB) []Binary {
+	t.Helper()
+	if len(flags) == 0 {
+		t.Fatal("no -binary flags: run this test through its arch_test Bazel target")
+	}
+	var out []Binary
+	for _, f := range flags {
+		parts := strings.SplitN(f, ":", 3)
+		if len(parts) != 3 {
+			t.Fatalf("malformed -binary=%q, want ARCH:ELF_MACHINE:RLOCATIONPATH", f)
+		}
+		m, err := elfcheck.MachineByName(parts[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := runfiles.Rlocation(parts[2])
+		if err != nil {
+			t.Fatalf("runfile %s: %v", parts[2], err)
+		}
+		out = append(out, Binary{Arch: parts[0], Machine: m, Path: p})
+	}
+	return out
+}
+
+// ForEach runs fn as a subtest per architecture, after checking the binary is static.
+func ForEach(t *testing.T, fn func(t *testing.T, b Binary)) {
+	for _, b := range Binaries(t) {
+		t.Run(b.Arch, func(t *testing.T) {
+			if err := elfcheck.Static(b.Path, b.Machine); err != nil {
+				t.Fatal(err)
+			}
+			fn(t, b)
+		})
+	}
+}
+
+// Timeout bounds every Run; emulated arm64 is several times slower than native.
+var Timeout = 5 * time.Minute
+
+// Run executes the binary with args and extra environment entries and returns its stdout.
+// A non-zero exit fails the test with the captured stderr.
+func (b Binary) Run(t testing.TB, env []string, args ...string) string {
+	t.Helper()
+	stdout, stderr, err := b.Exec(env, args...)
+	if err != nil {
+		t.Fatalf("%s %s: %v\nstdout:\n%s\nstderr:\n%s", b.Arch, strings.Join(args, " "), err, stdout, stderr)
+	}
+	return stdout
+}
+
+// Exec is Run without failing the test: the caller inspects the error.
+func (b Binary) Exec(env []string, args ...string) (stdout, stderr string, err error) {
+	ctx, cancel := context.WithTimeout(context.Background(), Timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, b.Path, args...)
+	cmd.Env = append(cmd.Environ(), env...)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err = cmd.Run()
+	if errors.Is(err, syscall.ENOEXEC) {
+		err = fmt.Errorf("cannot execute a %s binary here: is the qemu-user binfmt handler enabled (tools/setup does it)? %w", b.Machine, err)
+	}
+	if ctx.Err() != nil {
+		err = fmt.Errorf("timed out after %s: %w", Timeout, err)
+	}
+	return o.String(), e.String(), err
+}

@@ -1,0 +1,22 @@
+# Shared by tools/setup, its helpers and tools/bazel: where the machine-level state lives.
+RST_HOME=${RST_HOME:-/var/lib/rootless-static-toolkits}
+RST_CACHE=${RST_CACHE:-/var/cache/rootless-static-toolkits}
+SID_ROOT=$RST_HOME/sid-root
+DISTDIR=$RST_HOME/distfiles
+OFFLINE=$RST_HOME/offline
+OFFLINE_BAZELRC=$OFFLINE/bazelrc
+export RST_HOME RST_CACHE SID_ROOT DISTDIR OFFLINE OFFLINE_BAZELRC
+
+die() {
+  echo "error: $*" >&2
+  exit 1
+}
+
+# The Debian mirror this host's apt already uses (sid and trixie are read from the same mirror).
+debian_mirror() {
+  local m
+  m=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -1)
+  [ -n "$m" ] || m=$(awk '$1 == "deb" {print $2; exit}' /etc/apt/sources.list 2>/dev/null)
+  [ -n "$m" ] || die "cannot find the Debian mirror in /etc/apt/sources.list{,.d}"
+  echo "$m"
+}

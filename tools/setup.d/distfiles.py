@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""distfiles.py PINS_JSON DISTDIR — put every pin's offline archive into DISTDIR, checked by sha256.
+
+Each pin's "offline" entry says which registry serves the release here:
+  go-toolchain   a Go toolchain module from the Go module proxy (checked by Go's checksum database too)
+  pypi-wheel     a wheel from PyPI (pip download)
+  debian-source  a Debian source package (apt-get source, checked by apt against the signed Sources index)
+A file is written under a temporary name and renamed only once its sha256 matches.
+"""
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+APT_SUITES = "sid trixie bookworm"
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def run(cmd, **kw):
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+    if r.returncode != 0:
+        sys.exit(f"error: {' '.join(cmd)} failed:\n{r.stderr.strip()[-2000:]}")
+    return r.stdout
+
+
+def mirror():
+    for d in ("/etc/apt/sources.list.d",):
+        for n in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+            if n.endswith(".sources"):
+                for line in open(os.path.join(d, n)):
+                    if line.startswith("URIs:"):
+                        return line.split()[1]
+    sys.exit("error: cannot find the Debian mirror in /etc/apt/sources.list.d")
+
+
+def apt_opts(state):
+    """A private deb-src apt configuration (the host's own apt setup is left alone)."""
+    etc = os.path.join(state, "etc")
+    if not os.path.exists(os.path.join(state, "lists", "updated")):
+        for d in ("etc", "lists/partial", "cache/archives/partial"):
+            os.makedirs(os.path.join(state, d), exist_ok=True)
+        with open(os.path.join(etc, "src.sources"), "w") as f:
+            f.write(f"Types: deb-src\nURIs: {mirror()}\nSuites: {APT_SUITES}\nComponents: main\n"
+                    "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n")
+    opts = ["-o", "Dir::Etc::sourcelist=/dev/null", "-o", f"Dir::Etc::sourceparts={etc}",
+            "-o", f"Dir::State::Lists={state}/lists", "-o", f"Dir::Cache={state}/cache",
+            "-o", "Debug::NoLocking=1", "-o", "Acquire::Check-Valid-Until=false", "-qq"]
+    stamp = os.path.join(state, "lists", "updated")
+    if not os.path.exists(stamp):
+        print("[distfiles] apt-get update (deb-src: %s)" % APT_SUITES, flush=True)
+        run(["apt-get", *opts, "update"])
+        open(stamp, "w").close()
+    return opts
+
+
+def fetch(name, off, tmp, apt_state):
+    kind = off["kind"]
+    if kind == "go-toolchain":
+        env = dict(os.environ, GOFLAGS="-modcacherw", GOTOOLCHAIN="local")
+        out = json.loads(run(["go", "mod", "download", "-json", off["module"]], cwd=tmp, env=env))
+        return out["Zip"]
+    if kind == "pypi-wheel":
+        pip = ["pip3"] if shutil.which("pip3") else [sys.executable, "-m", "pip"]
+        run([*pip, "download", "-q", "--no-deps", "--only-binary=:all:", "--platform", off["platform"],
+             "-d", tmp, off["package"]])
+        return os.path.join(tmp, off["file"])
+    if kind == "debian-source":
+        run(["apt-get", *apt_opts(apt_state), "source", "--download-only", off["package"]], cwd=tmp)
+        return os.path.join(tmp, off["file"])
+    sys.exit(f"error: pin {name}: unknown offline kind {kind!r}")
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    pins = json.load(open(sys.argv[1]))
+    distdir = sys.argv[2]
+    os.makedirs(distdir, exist_ok=True)
+    apt_state = os.path.join(os.path.dirname(os.path.abspath(distdir)), "apt-src")
+    fetched = 0
+    for name, pin in sorted(pins.items()):
+        if name.startswith("_"):
+            continue
+        off = pin["offline"]
+        dest = os.path.join(distdir, off["file"])
+        if os.path.exists(dest) and sha256(dest) == off["sha256"]:
+            continue
+        print(f"[distfiles] {name} {pin['version']}: {off['kind']} {off['file']}", flush=True)
+        with tempfile.TemporaryDirectory(dir=distdir, prefix=".fetch-") as tmp:
+            src = fetch(name, off, tmp, apt_state)
+            if not os.path.exists(src):
+                sys.exit(f"error: pin {name}: the registry did not deliver {off['file']}")
+            got = sha256(src)
+            if got != off["sha256"]:
+                sys.exit(f"error: pin {name}: {off['file']} has sha256 {got}, third_party/pins.json pins {off['sha256']}")
+            part = dest + ".partial"
+            shutil.copyfile(src, part)
+            os.replace(part, dest)
+            fetched += 1
+    print(f"[distfiles] {len([n for n in pins if not n.startswith('_')])} pinned archives in {distdir} ({fetched} fetched now)")
+
+
+if __name__ == "__main__":
+    main()
