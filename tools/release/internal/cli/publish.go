@@ -1,0 +1,73 @@
+package cli
+
+import (
+	"context"
+
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/publish"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/version"
+)
+
+func runPublish(ctx context.Context, args []string, env Env) error {
+	fs := newFlags(env, "publish", "--tool T --version V (--key cosign.pub | --certificate-identity-regexp RE --certificate-oidc-issuer URL) [--dry-run] DIR", `
+Publish DIR as the GitHub release {tool}-v{version} titled "{Title} {version}"
+in the repository named in the config.
+
+First DIR is checked, and nothing is published unless: every archive the
+config names for the tool is there, checksums.txt matches the files, and
+every file listed in it and checksums.txt itself has a signature that
+verifies. Then the release is found (published, or a draft left by an earlier
+attempt) or created as a draft; every file and its signature material is
+uploaded unless an asset with the same content is there; the draft is then
+published. Safe to re-run after any failure: only what is missing is
+uploaded. An existing asset with other content (compared by SHA-256) is an
+error and is never replaced; the remains of an interrupted upload are
+removed and uploaded again. Two releases with the tag are an error.
+
+Needs $GITHUB_TOKEN (contents: write), except with --dry-run, which only
+reads and prints what it would do. Uploads print progress on stderr.`)
+	tool := fs.String("tool", "", "tool to publish (required)")
+	ver := fs.String("version", "", "upstream version, MAJOR.MINOR.PATCH (required)")
+	dryRun := fs.Bool("dry-run", false, "check and print what would be done; change nothing")
+	vf := addVerifyFlags(fs)
+	api := addAPIFlags(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usagef("want exactly one release directory after the flags, got %d arguments", fs.NArg())
+	}
+	cfg, err := api.loadConfig(env)
+	if err != nil {
+		return err
+	}
+	if *tool == "" {
+		return usagef("--tool is required (one of %v)", cfg.Names())
+	}
+	t, err := cfg.Tool(*tool)
+	if err != nil {
+		return usageError{err}
+	}
+	if *ver == "" {
+		return usagef("--version is required")
+	}
+	v, err := version.Parse(*ver)
+	if err != nil || !v.Stable() {
+		return usagef("malformed --version %q: want MAJOR.MINOR.PATCH, e.g. 5.8.4", *ver)
+	}
+	token := env.getenv("GITHUB_TOKEN")
+	if token == "" && !*dryRun {
+		return usagef("GITHUB_TOKEN is not set; publishing needs a token with contents: write")
+	}
+	verifier, err := vf.verifier()
+	if err != nil {
+		return err
+	}
+	client, err := api.client(env, token)
+	if err != nil {
+		return err
+	}
+	return publish.Run(ctx, publish.Options{
+		Client: client, Repo: cfg.Repository, Tool: t, Version: v,
+		Dir: fs.Arg(0), Verifier: verifier, DryRun: *dryRun, Log: env.logf,
+	})
+}

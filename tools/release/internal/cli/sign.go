@@ -1,0 +1,62 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/signing"
+)
+
+func runSign(ctx context.Context, args []string, env Env) error {
+	fs := newFlags(env, "sign", "(--key cosign.key | --keyless) FILE...", `
+Sign each FILE with cosign and write FILE.sig (base64 signature).
+
+--key signs offline with a cosign private key (password in $COSIGN_PASSWORD);
+nothing is sent to a transparency log. Verify with 'release verify --key
+cosign.pub' or 'cosign verify-blob --key cosign.pub --signature FILE.sig
+--insecure-ignore-tlog=true FILE'.
+
+--keyless gets a short-lived certificate from Fulcio for the OIDC identity of
+the GitHub Actions workflow (needs 'permissions: id-token: write'; elsewhere
+set $SIGSTORE_ID_TOKEN), signs with an ephemeral key, logs the signature in
+Rekor, and also writes FILE.pem (certificate) and FILE.sigstore.json (bundle).
+Verify with 'release verify --certificate-identity-regexp ...
+--certificate-oidc-issuer ...' or 'cosign verify-blob --bundle
+FILE.sigstore.json --new-bundle-format --certificate-identity-regexp ...
+--certificate-oidc-issuer ... FILE'.`)
+	key := fs.String("key", "", "cosign private key file")
+	keyless := fs.Bool("keyless", false, "sign keyless through Fulcio and Rekor")
+	fulcio := fs.String("fulcio-url", signing.DefaultFulcioURL, "keyless: Fulcio URL")
+	rekor := fs.String("rekor-url", signing.DefaultRekorURL, "keyless: Rekor URL")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usagef("no files to sign")
+	}
+	var signer signing.Signer
+	switch {
+	case *key != "" && *keyless:
+		return usagef("give --key or --keyless, not both")
+	case *key != "":
+		password, err := cosignPassword(env)
+		if err != nil {
+			return err
+		}
+		if signer, err = signing.LoadKeySigner(*key, password); err != nil {
+			return err
+		}
+	case *keyless:
+		signer = &signing.KeylessSigner{Ctx: ctx, FulcioURL: *fulcio, RekorURL: *rekor, IDToken: env.getenv("SIGSTORE_ID_TOKEN")}
+	default:
+		return usagef("give --key cosign.key, or --keyless")
+	}
+	for _, f := range fs.Args() {
+		if err := signer.Sign(f); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "signed %s\n", filepath.Clean(f))
+	}
+	return nil
+}
