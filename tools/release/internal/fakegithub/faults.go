@@ -22,6 +22,8 @@ const (
 	// PrimaryLimit403 answers 403 with X-RateLimit-Remaining: 0 and a
 	// reset Seconds from now.
 	PrimaryLimit403
+	// Forbidden403 answers 403 without rate-limit headers: no permission.
+	Forbidden403
 	// Drop reads half the request body, then closes the connection; an
 	// upload cut off this way leaves a "starter" asset, as on GitHub.
 	Drop
@@ -109,6 +111,8 @@ func (f *Fault) inject(s *Server, w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-RateLimit-Limit", "5000")
 		w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(time.Now().Unix()+int64(f.Seconds), 10))
 		writeError(w, http.StatusForbidden, "injected: API rate limit exceeded")
+	case Forbidden403:
+		writeError(w, http.StatusForbidden, "Resource not accessible by integration")
 	case Drop:
 		if r.ContentLength > 0 {
 			io.CopyN(io.Discard, r.Body, r.ContentLength/2)

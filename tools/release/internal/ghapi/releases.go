@@ -142,31 +142,41 @@ func (c *Client) DownloadAsset(ctx context.Context, repo string, id int64) (io.R
 // Upload sends a file to the release's upload_url, reporting progress
 // through the client's log.
 func (c *Client) Upload(ctx context.Context, rel *Release, path, name string) (*Asset, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
 	target, _, _ := strings.Cut(rel.UploadURL, "{") // drop the {?name,label} template
 	if target == "" {
 		return nil, fmt.Errorf("release %s has no upload_url", rel.Tag)
 	}
 	target += "?name=" + url.QueryEscape(name)
-	progress := func() io.Reader { return newProgress(f, st.Size(), name, c.log) }
-	req, err := c.Raw.NewUploadRequest(target, progress(), st.Size(), "application/octet-stream")
+	// Each attempt reads its own handle: an abandoned attempt may still be
+	// reading when the next one starts.
+	open := func() (io.ReadCloser, int64, error) {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, 0, err
+		}
+		st, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return nil, 0, err
+		}
+		return struct {
+			io.Reader
+			io.Closer
+		}{newProgress(f, st.Size(), name, c.log), f}, st.Size(), nil
+	}
+	body, size, err := open()
 	if err != nil {
 		return nil, err
 	}
-	// Lets the transport resend the body after a rate-limit answer.
+	req, err := c.Raw.NewUploadRequest(target, body, size, "application/octet-stream")
+	if err != nil {
+		body.Close()
+		return nil, err
+	}
+	req.Body = body // keep the Closer that NewUploadRequest's io.Reader hides
 	req.GetBody = func() (io.ReadCloser, error) {
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return nil, err
-		}
-		return io.NopCloser(progress()), nil
+		rc, _, err := open()
+		return rc, err
 	}
 	var a Asset
 	if _, err := c.Raw.Do(ctx, req, &a); err != nil {
