@@ -1,0 +1,243 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/fakegithub"
+)
+
+const ours = "rootless-static-toolkits/rootless-static-toolkits"
+
+var podmanArchives = []string{
+	"podman-full-linux-amd64.tar.zst", "podman-full-linux-arm64.tar.zst",
+	"podman-minimal-linux-amd64.tar.zst", "podman-minimal-linux-arm64.tar.zst",
+}
+
+// run runs the command line with exactly the environment given.
+func run(t *testing.T, environ map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	shipped, err := os.ReadFile("../../config.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	code := Run(context.Background(), args, Env{
+		Stdout: &stdout, Stderr: &stderr, Config: shipped,
+		LookupEnv: func(k string) (string, bool) { v, ok := environ[k]; return v, ok },
+		Sleep:     func(context.Context, time.Duration) error { return nil },
+	})
+	return code, stdout.String(), stderr.String()
+}
+
+// release makes a directory with podman's archives, checksummed and signed
+// with a fresh key pair, through the command line.
+func release(t *testing.T) (dir, pub string) {
+	t.Helper()
+	dir = t.TempDir()
+	for _, a := range podmanArchives {
+		if err := os.WriteFile(filepath.Join(dir, a), []byte("content of "+a), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keys := filepath.Join(t.TempDir(), "cosign")
+	pw := map[string]string{"COSIGN_PASSWORD": "pw"}
+	mustRun(t, pw, "keygen", "--output-prefix", keys)
+	mustRun(t, nil, "checksums", dir)
+	files := []string{filepath.Join(dir, "checksums.txt")}
+	for _, a := range podmanArchives {
+		files = append(files, filepath.Join(dir, a))
+	}
+	mustRun(t, pw, append([]string{"sign", "--key", keys + ".key"}, files...)...)
+	return dir, keys + ".pub"
+}
+
+func mustRun(t *testing.T, environ map[string]string, args ...string) string {
+	t.Helper()
+	code, stdout, stderr := run(t, environ, args...)
+	if code != 0 {
+		t.Fatalf("release %s: exit %d\n%s", strings.Join(args, " "), code, stderr)
+	}
+	return stdout
+}
+
+func TestEndToEnd(t *testing.T) {
+	dir, pub := release(t)
+	fake := fakegithub.New()
+	t.Cleanup(fake.Close)
+	fake.Token = "tok"
+	fake.AddRepo(ours)
+	fake.AddRelease("podman-container-tools/podman", "v5.8.4", false, false)
+	fake.AddRelease("podman-container-tools/podman", "v6.0.1", false, false)
+	fake.AddRelease("podman-container-tools/buildah", "v1.40.0", false, false)
+	fake.AddRelease("podman-container-tools/skopeo", "v1.20.0", false, false)
+	fake.AddRelease(ours, "skopeo-v1.20.0", false, false)
+	environ := map[string]string{"GITHUB_TOKEN": "tok", "GITHUB_API_URL": fake.APIURL()}
+
+	out := mustRun(t, nil, "verify", "--key", pub, filepath.Join(dir, podmanArchives[0]), filepath.Join(dir, "checksums.txt"))
+	if strings.Count(out, "verified ") != 2 {
+		t.Errorf("verify printed %q", out)
+	}
+
+	// Dry run: reads only, needs no token.
+	code, _, stderr := run(t, map[string]string{"GITHUB_API_URL": fake.APIURL()},
+		"publish", "--tool", "podman", "--version", "5.8.4", "--key", pub, "--dry-run", dir)
+	if code != 0 || !strings.Contains(stderr, "would create draft release podman-v5.8.4") {
+		t.Fatalf("dry run: exit %d\n%s", code, stderr)
+	}
+	if st := fake.Stats(); st.ReleasesCreated != 0 || st.Uploads != 0 {
+		t.Fatalf("dry run wrote: %+v", st)
+	}
+
+	code, _, stderr = run(t, environ, "publish", "--tool", "podman", "--version", "v5.8.4", "--key", pub, dir)
+	if code != 0 {
+		t.Fatalf("publish: exit %d\n%s", code, stderr)
+	}
+	want := map[string][]byte{}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		want[e.Name()], _ = os.ReadFile(filepath.Join(dir, e.Name()))
+	}
+	if len(want) != 10 {
+		t.Fatalf("%d files in the release directory, want 10", len(want))
+	}
+	if p := fake.Check(ours, "podman-v5.8.4", want); len(p) > 0 {
+		t.Errorf("release: %v", p)
+	}
+	if rels := fake.Releases(ours, "podman-v5.8.4"); len(rels) != 1 || rels[0].Name != "Podman 5.8.4" {
+		t.Errorf("release title: %+v", rels)
+	}
+	if !strings.Contains(stderr, "uploading podman-full-linux-amd64.tar.zst") {
+		t.Errorf("no upload progress on stderr:\n%s", stderr)
+	}
+
+	// A re-run uploads nothing.
+	before := fake.Stats().Uploads
+	mustRun(t, environ, "publish", "--tool", "podman", "--version", "5.8.4", "--key", pub, dir)
+	if after := fake.Stats().Uploads; after != before {
+		t.Errorf("re-run uploaded %d files", after-before)
+	}
+
+	ghOutput := filepath.Join(t.TempDir(), "github_output")
+	os.WriteFile(ghOutput, []byte("earlier=1\n"), 0o644)
+	out = mustRun(t, environ, "check", "--github-output", ghOutput)
+	for _, line := range []string{
+		"podman 5.x: upstream 5.8.4, ours 5.8.4: up to date",
+		"podman 6.x: upstream 6.0.1, ours none: build podman 6.0.1",
+		"buildah 1.x: upstream 1.40.0, ours none: build buildah 1.40.0",
+		"skopeo 1.x: upstream 1.20.0, ours 1.20.0: up to date",
+	} {
+		if !strings.Contains(out, line+"\n") {
+			t.Errorf("check output lacks %q:\n%s", line, out)
+		}
+	}
+	data, _ := os.ReadFile(ghOutput)
+	wantOut := "earlier=1\nmatrix={\"include\":[{\"tool\":\"podman\",\"version\":\"6.0.1\"},{\"tool\":\"buildah\",\"version\":\"1.40.0\"}]}\ncount=2\n"
+	if string(data) != wantOut {
+		t.Errorf("GITHUB_OUTPUT =\n%s\nwant\n%s", data, wantOut)
+	}
+	out = mustRun(t, environ, "check", "--tool", "skopeo", "--json")
+	if !strings.Contains(out, `"tool": "skopeo"`) || strings.Contains(out, "podman") || !strings.Contains(out, `"build": false`) {
+		t.Errorf("check --json:\n%s", out)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	dir, pub := release(t)
+	noArm := t.TempDir()
+	for _, a := range podmanArchives[:3] {
+		os.WriteFile(filepath.Join(noArm, a), []byte(a), 0o644)
+	}
+	token := map[string]string{"GITHUB_TOKEN": "tok", "GITHUB_API_URL": "http://127.0.0.1:1/"}
+	pw := map[string]string{"COSIGN_PASSWORD": "pw"}
+	publish := func(extra ...string) []string {
+		return append([]string{"publish", "--tool", "podman", "--version", "5.8.4", "--key", pub}, extra...)
+	}
+	cases := []struct {
+		name    string
+		environ map[string]string
+		args    []string
+		code    int
+		stderr  string
+	}{
+		{"no command", nil, nil, ExitUsage, "Usage: release <command>"},
+		{"unknown command", nil, []string{"frobnicate"}, ExitUsage, `unknown command "frobnicate"`},
+		{"unknown flag", nil, []string{"check", "--bogus"}, ExitUsage, "flag provided but not defined: -bogus"},
+		{"check unknown tool", token, []string{"check", "--tool", "docker"}, ExitUsage, `unknown tool "docker" (known: podman, buildah, skopeo)`},
+		{"publish unknown tool", token, []string{"publish", "--tool", "docker", "--version", "1.0.0", "--key", pub, dir}, ExitUsage, `unknown tool "docker"`},
+		{"malformed version", token, []string{"publish", "--tool", "podman", "--version", "5.8", "--key", pub, dir}, ExitUsage, `malformed --version "5.8"`},
+		{"pre-release version", token, []string{"publish", "--tool", "podman", "--version", "6.0.0-rc1", "--key", pub, dir}, ExitUsage, `malformed --version "6.0.0-rc1"`},
+		{"missing version", token, []string{"publish", "--tool", "podman", "--key", pub, dir}, ExitUsage, "--version is required"},
+		{"missing token", nil, publish(dir), ExitUsage, "GITHUB_TOKEN is not set"},
+		{"no verification flags", token, []string{"publish", "--tool", "podman", "--version", "5.8.4", dir}, ExitUsage, "give --key"},
+		{"half the keyless flags", token, []string{"verify", "--certificate-oidc-issuer", "https://x", dir}, ExitUsage, "needs both"},
+		{"missing directory", token, publish(filepath.Join(dir, "nope")), ExitFailure, "nope does not exist"},
+		{"missing archive", token, publish(noArm), ExitFailure, "lacks archives of podman: podman-minimal-linux-arm64.tar.zst"},
+		{"two directories", token, publish(dir, dir), ExitUsage, "want exactly one release directory"},
+		{"bad API URL", map[string]string{"GITHUB_TOKEN": "t"}, publish("--api-url", "ftp://x", dir), ExitUsage, `API URL "ftp://x/" is not an http(s) URL`},
+		{"unreachable API", token, publish("--retries", "0", dir), ExitFailure, "127.0.0.1:1"},
+		{"sign missing file", pw, []string{"sign", "--key", strings.TrimSuffix(pub, ".pub") + ".key", "missing.tar.zst"}, ExitFailure, "missing.tar.zst"},
+		{"sign without password", nil, []string{"sign", "--key", strings.TrimSuffix(pub, ".pub") + ".key", filepath.Join(dir, podmanArchives[0])}, ExitUsage, "COSIGN_PASSWORD is not set"},
+		{"sign wrong password", map[string]string{"COSIGN_PASSWORD": "nope"}, []string{"sign", "--key", strings.TrimSuffix(pub, ".pub") + ".key", filepath.Join(dir, podmanArchives[0])}, ExitFailure, "is COSIGN_PASSWORD right?"},
+		{"sign missing key", pw, []string{"sign", "--key", "/no/such.key", filepath.Join(dir, podmanArchives[0])}, ExitFailure, "/no/such.key"},
+		{"sign nothing", pw, []string{"sign", "--key", pub}, ExitUsage, "no files to sign"},
+		{"sign no mode", pw, []string{"sign", filepath.Join(dir, podmanArchives[0])}, ExitUsage, "give --key cosign.key, or --keyless"},
+		{"keyless without token", nil, []string{"sign", "--keyless", filepath.Join(dir, podmanArchives[0])}, ExitFailure, "id-token: write"},
+		{"verify missing file", nil, []string{"verify", "--key", pub, "gone.tar.zst"}, ExitFailure, "gone.tar.zst: no signature"},
+		{"verify missing key", nil, []string{"verify", "--key", "/no/such.pub", "x"}, ExitFailure, "/no/such.pub"},
+		{"checksums no directory", nil, []string{"checksums"}, ExitUsage, "want exactly one directory"},
+		{"checksums missing directory", nil, []string{"checksums", "/no/such/dir"}, ExitFailure, "/no/such/dir"},
+		{"keygen without password", nil, []string{"keygen", "--output-prefix", filepath.Join(t.TempDir(), "k")}, ExitUsage, "COSIGN_PASSWORD is not set"},
+		{"check with arguments", nil, []string{"check", "podman"}, ExitUsage, "unexpected arguments"},
+		{"config missing", nil, []string{"check", "--config", "/no/such.json"}, ExitUsage, "/no/such.json"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, _, stderr := run(t, c.environ, c.args...)
+			if code != c.code || !strings.Contains(stderr, c.stderr) {
+				t.Errorf("exit %d (want %d), stderr:\n%s\nwant it to contain %q", code, c.code, stderr, c.stderr)
+			}
+		})
+	}
+}
+
+func TestVerifyFailsOnTamperedFile(t *testing.T) {
+	dir, pub := release(t)
+	file := filepath.Join(dir, podmanArchives[1])
+	os.WriteFile(file, []byte("tampered"), 0o644)
+	code, stdout, stderr := run(t, nil, "verify", "--key", pub, filepath.Join(dir, podmanArchives[0]), file)
+	if code != ExitFailure || !strings.Contains(stderr, "FAILED "+file) || !strings.Contains(stderr, "1 of 2 files failed") ||
+		!strings.Contains(stdout, "verified "+filepath.Join(dir, podmanArchives[0])) {
+		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+}
+
+// Every flag a synopsis names exists, and --help exits 0.
+func TestHelpTellsTheTruth(t *testing.T) {
+	code, stdout, _ := run(t, nil, "help")
+	if code != 0 {
+		t.Fatalf("help: exit %d", code)
+	}
+	for _, c := range commands {
+		if !strings.Contains(stdout, "  "+c.name+" ") {
+			t.Errorf("help does not list %s", c.name)
+		}
+		code, _, stderr := run(t, nil, c.name, "--help")
+		if code != 0 || !strings.Contains(stderr, "Usage: release "+c.name) || !strings.Contains(stderr, "Exit status") {
+			t.Errorf("%s --help: exit %d\n%s", c.name, code, stderr)
+			continue
+		}
+		synopsis, _, _ := strings.Cut(stderr, "\n")
+		for _, m := range regexp.MustCompile(`--([a-z-]+)`).FindAllStringSubmatch(synopsis, -1) {
+			if !strings.Contains(stderr, "\n  -"+m[1]+" ") && !strings.Contains(stderr, "\n  -"+m[1]+"\n") {
+				t.Errorf("%s: synopsis names --%s, which is not a flag", c.name, m[1])
+			}
+		}
+	}
+}
