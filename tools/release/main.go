@@ -13,12 +13,12 @@ import (
 )
 
 //go:embed config.json
-var config []byte
+var configJSON []byte
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := cli.Run(ctx, os.Args[1:], cli.Env{
-		Stdout: os.Stdout, Stderr: os.Stderr, LookupEnv: os.LookupEnv, Config: config,
+		Stdout: os.Stdout, Stderr: os.Stderr, LookupEnv: os.LookupEnv, Config: configJSON,
 	})
 	stop()
 	os.Exit(code)

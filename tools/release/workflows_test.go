@@ -1,0 +1,139 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/gotool"
+)
+
+// actionlintVersion pins the linter the workflows must pass.
+const actionlintVersion = "v1.7.12"
+
+const workflows = "../../.github/workflows"
+
+func TestWorkflowsPassActionlint(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(workflows, "*.yml"))
+	if len(files) < 2 {
+		t.Fatalf("found %d workflows in %s", len(files), workflows)
+	}
+	bin := gotool.Build(t, "github.com/rhysd/actionlint", actionlintVersion, "github.com/rhysd/actionlint/cmd/actionlint")
+	var rel []string
+	for _, f := range files {
+		rel = append(rel, strings.TrimPrefix(f, "../../"))
+	}
+	cmd := exec.Command(bin, rel...)
+	cmd.Dir = "../.." // the repository root, where actionlint resolves local workflows
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("actionlint: %v\n%s", err, out)
+	}
+}
+
+// workflow is the part of a workflow file these tests read.
+type workflow struct {
+	On          map[string]yaml.Node `yaml:"on"`
+	Permissions map[string]string    `yaml:"permissions"`
+	Jobs        map[string]struct {
+		Permissions map[string]string `yaml:"permissions"`
+		Uses        string            `yaml:"uses"`
+		Steps       []struct {
+			Uses string `yaml:"uses"`
+			Run  string `yaml:"run"`
+		} `yaml:"steps"`
+	} `yaml:"jobs"`
+}
+
+func load(t *testing.T, name string) *workflow {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(workflows, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var w workflow
+	if err := yaml.Unmarshal(data, &w); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return &w
+}
+
+func TestWorkflowsUseOnlyKnownActions(t *testing.T) {
+	allowed := []string{"actions/checkout@", "actions/setup-go@", "actions/upload-artifact@", "actions/download-artifact@", "./.github/workflows/"}
+	files, _ := filepath.Glob(filepath.Join(workflows, "*.yml"))
+	for _, f := range files {
+		w := load(t, filepath.Base(f))
+		for name, job := range w.Jobs {
+			uses := []string{job.Uses}
+			for _, s := range job.Steps {
+				uses = append(uses, s.Uses)
+			}
+			for _, u := range uses {
+				ok := u == ""
+				for _, a := range allowed {
+					ok = ok || strings.HasPrefix(u, a)
+				}
+				if !ok {
+					t.Errorf("%s: job %s uses %s, which is not an action we vetted", filepath.Base(f), name, u)
+				}
+			}
+		}
+	}
+}
+
+func TestCheckReleasesWorkflow(t *testing.T) {
+	w := load(t, "check-releases.yml")
+	for _, trigger := range []string{"schedule", "workflow_dispatch"} {
+		if _, ok := w.On[trigger]; !ok {
+			t.Errorf("check-releases.yml is not triggered by %s", trigger)
+		}
+	}
+	var runsCheck, dispatches bool
+	for _, job := range w.Jobs {
+		for _, s := range job.Steps {
+			runsCheck = runsCheck || strings.Contains(s.Run, "go run ./tools/release") && strings.Contains(s.Run, "--github-output")
+			dispatches = dispatches || strings.Contains(s.Run, `gh workflow run "build-${TOOL}.yml"`)
+		}
+	}
+	if !runsCheck || !dispatches {
+		t.Errorf("check-releases.yml: runs release check %v, dispatches builds %v", runsCheck, dispatches)
+	}
+}
+
+func TestPublishWorkflow(t *testing.T) {
+	w := load(t, "publish.yml")
+	call, ok := w.On["workflow_call"]
+	if !ok {
+		t.Fatal("publish.yml is not a reusable workflow")
+	}
+	var spec struct {
+		Inputs map[string]struct {
+			Required bool `yaml:"required"`
+		} `yaml:"inputs"`
+	}
+	if err := call.Decode(&spec); err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range []string{"tool", "version", "artifacts"} {
+		if !spec.Inputs[in].Required {
+			t.Errorf("publish.yml: input %s missing or optional", in)
+		}
+	}
+	job := w.Jobs["publish"]
+	if job.Permissions["id-token"] != "write" || job.Permissions["contents"] != "write" {
+		t.Errorf("publish job permissions = %v", job.Permissions)
+	}
+	var steps []string
+	for _, s := range job.Steps {
+		steps = append(steps, s.Run)
+	}
+	all := strings.Join(steps, "\n")
+	for _, want := range []string{" checksums dist", " sign --keyless ", "publish --tool", "--certificate-identity-regexp", "--certificate-oidc-issuer https://token.actions.githubusercontent.com"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("publish.yml does not run %q", want)
+		}
+	}
+}
