@@ -18,7 +18,11 @@ type localFile struct {
 	Path   string
 	SHA256 string
 	Size   int64
+	Base   string // the signed file this is, or whose signature material it is
 }
+
+// isSignature reports whether f is signature material of another file.
+func (f localFile) isSignature() bool { return f.Name != f.Base }
 
 // collect checks a release directory and lists the assets it makes:
 // every archive the tool needs is there, checksums.txt matches the files,
@@ -59,10 +63,12 @@ func collect(dir string, tool *config.Tool, v signing.Verifier) ([]localFile, er
 		return nil, fmt.Errorf("refusing to publish: %w", err)
 	}
 
-	// Assets: the signed files and every piece of signature material beside them.
+	// Assets: each signed file, then its bundle before the .sig and .pem
+	// derived from it, so an interrupted upload never leaves a .sig whose
+	// bundle is missing.
 	var files []localFile
 	for _, n := range signed {
-		for _, suffix := range []string{"", signing.SigSuffix, signing.CertSuffix, signing.BundleSuffix} {
+		for _, suffix := range groupOrder {
 			p := filepath.Join(dir, n+suffix)
 			st, err := os.Stat(p)
 			if err != nil {
@@ -72,9 +78,10 @@ func collect(dir string, tool *config.Tool, v signing.Verifier) ([]localFile, er
 			if err != nil {
 				return nil, err
 			}
-			files = append(files, localFile{Name: n + suffix, Path: p, SHA256: sum, Size: st.Size()})
+			files = append(files, localFile{Name: n + suffix, Path: p, SHA256: sum, Size: st.Size(), Base: n})
 		}
 	}
-	sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
 	return files, nil
 }
+
+var groupOrder = []string{"", signing.BundleSuffix, signing.SigSuffix, signing.CertSuffix}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"sort"
 	"strings"
 
@@ -33,6 +34,8 @@ type Options struct {
 	DryRun   bool
 	Attempts int // rounds of look-up-then-act after ambiguous failures; default 3
 	Log      func(format string, args ...any)
+
+	work string // scratch directory of one run
 }
 
 // Run publishes. The release is created as a draft, so users never see a
@@ -45,6 +48,10 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	if o.work, err = os.MkdirTemp("", "release-publish-"); err != nil {
+		return err
+	}
+	defer os.RemoveAll(o.work)
 	tag, title := o.Tool.Tag(o.Version), o.Tool.ReleaseTitle(o.Version)
 	o.Log("%s: %d files checked (checksums and signatures)", tag, len(files))
 
@@ -202,7 +209,8 @@ func (o Options) uploadMissing(ctx context.Context, rel *ghapi.Release, files []
 }
 
 // plan returns the files to upload and the incomplete assets in their way;
-// an existing complete asset with other content is an error.
+// an existing complete asset with other content is an error, except
+// signature material that verifies (see adoptSignature).
 func (o Options) plan(ctx context.Context, rel *ghapi.Release, files []localFile) ([]localFile, map[string]*ghapi.Asset, error) {
 	assets, err := o.Client.ListAssets(ctx, o.Repo, rel.ID)
 	if err != nil {
@@ -215,9 +223,9 @@ func (o Options) plan(ctx context.Context, rel *ghapi.Release, files []localFile
 	var todo []localFile
 	stale := map[string]*ghapi.Asset{}
 	var conflicts []string
+	resign := map[string]bool{} // signed files whose material on the release is not ours
 	for _, f := range files {
 		a := byName[f.Name]
-		delete(byName, f.Name)
 		switch {
 		case a == nil:
 			todo = append(todo, f)
@@ -229,7 +237,11 @@ func (o Options) plan(ctx context.Context, rel *ghapi.Release, files []localFile
 			if err != nil {
 				return nil, nil, err
 			}
-			if sum != f.SHA256 {
+			switch {
+			case sum == f.SHA256:
+			case f.isSignature():
+				resign[f.Base] = true
+			default:
 				conflicts = append(conflicts, fmt.Sprintf("%s: the release has sha256 %s, the file has %s", f.Name, sum, f.SHA256))
 			}
 		}
@@ -237,15 +249,52 @@ func (o Options) plan(ctx context.Context, rel *ghapi.Release, files []localFile
 	if len(conflicts) > 0 {
 		return nil, nil, fmt.Errorf("release %s already has assets with other content; not replacing them:\n  %s", rel.Tag, strings.Join(conflicts, "\n  "))
 	}
+	if len(resign) > 0 {
+		var kept []localFile
+		groups := map[string][]localFile{}
+		for _, f := range todo {
+			if !resign[f.Base] || !f.isSignature() {
+				kept = append(kept, f)
+			}
+		}
+		for _, f := range files {
+			if resign[f.Base] && f.isSignature() {
+				groups[f.Base] = append(groups[f.Base], f)
+			}
+		}
+		for _, base := range sortedKeys(resign) {
+			adopted, err := o.adoptSignature(ctx, base, groups[base], byName)
+			if err != nil {
+				return nil, nil, err
+			}
+			kept = append(kept, adopted...)
+		}
+		todo = kept
+	}
+	known := map[string]bool{}
+	for _, f := range files {
+		known[f.Name] = true
+	}
 	var extra []string
 	for n := range byName {
-		extra = append(extra, n)
+		if !known[n] {
+			extra = append(extra, n)
+		}
 	}
 	sort.Strings(extra)
 	for _, n := range extra {
 		o.Log("%s: asset %s is not among the files; leaving it alone", rel.Tag, n)
 	}
 	return todo, stale, nil
+}
+
+func sortedKeys(m map[string]bool) []string {
+	var k []string
+	for x := range m {
+		k = append(k, x)
+	}
+	sort.Strings(k)
+	return k
 }
 
 // assetSHA256 uses the digest GitHub reports, or downloads the asset.

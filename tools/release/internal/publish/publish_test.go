@@ -384,3 +384,47 @@ func TestRateLimitLongerThanMaxWaitFailsClearly(t *testing.T) {
 		t.Errorf("waited %v for an hour-long rate limit", e.sleeps)
 	}
 }
+
+// A re-run signs again, which gives other bytes; the signatures already on
+// the release verify and are kept.
+func TestPublishKeepsVerifyingSignaturesOfAnEarlierSigning(t *testing.T) {
+	e := newEnv(t)
+	first := e.want()
+	if err := e.publish(); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range append(testTool.SortedArchives(), checksums.FileName) {
+		if err := testSigner.Sign(filepath.Join(e.dir, n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if string(e.want()["checksums.txt.sig"]) == string(first["checksums.txt.sig"]) {
+		t.Fatal("signing again gave the same bytes; this test would prove nothing")
+	}
+	before := e.fake.Stats().Uploads
+	if err := e.publish(); err != nil {
+		t.Fatalf("re-run after signing again: %v", err)
+	}
+	if p := e.fake.Check(repo, "skopeo-v1.20.0", first); len(p) > 0 {
+		t.Errorf("release changed: %v", p)
+	}
+	if st := e.fake.Stats(); st.Uploads != before || st.Replaced != 0 {
+		t.Errorf("uploads %d -> %d, replaced %d", before, st.Uploads, st.Replaced)
+	}
+	if !strings.Contains(e.log.String(), "keeping the signature already on the release") {
+		t.Errorf("log:\n%s", e.log.String())
+	}
+}
+
+func TestPublishRefusesAForeignSignature(t *testing.T) {
+	e := newEnv(t)
+	rel := e.fake.AddRelease(repo, "skopeo-v1.20.0", true, false)
+	e.fake.AddAsset(rel, "skopeo-linux-amd64.tar.zst.sig", []byte("MEUCIQDforgedforgedforgedforgedforgedforgedforgedforgedAiBforgedforgedforgedforgedforgedforgedforged"))
+	err := e.publish()
+	if err == nil || !strings.Contains(err.Error(), "skopeo-linux-amd64.tar.zst: the release holds other signature material that does not verify") {
+		t.Fatalf("err = %v", err)
+	}
+	if st := e.fake.Stats(); st.Replaced != 0 || st.Uploads != 0 {
+		t.Errorf("acted: %+v", st)
+	}
+}

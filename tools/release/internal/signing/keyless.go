@@ -10,6 +10,7 @@ import (
 
 	"github.com/sigstore/cosign/v2/pkg/providers"
 	_ "github.com/sigstore/cosign/v2/pkg/providers/github" // registers the GitHub Actions OIDC provider
+	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/sigstore/sigstore-go/pkg/sign"
@@ -65,23 +66,52 @@ func (s *KeylessSigner) Sign(path string) error {
 	if err != nil {
 		return fmt.Errorf("keyless signing of %s: %w", path, err)
 	}
+	return WriteBundle(path, b)
+}
+
+// WriteBundle writes path.sigstore.json and the path.sig and path.pem
+// taken from it.
+func WriteBundle(path string, b *protobundle.Bundle) error {
 	bundleJSON, err := protojson.Marshal(b)
 	if err != nil {
 		return err
 	}
-	sig := b.GetMessageSignature().GetSignature()
-	cert := b.GetVerificationMaterial().GetCertificate().GetRawBytes()
-	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert})
-	for suffix, content := range map[string][]byte{
-		BundleSuffix: bundleJSON,
-		SigSuffix:    []byte(base64.StdEncoding.EncodeToString(sig)),
-		CertSuffix:   certPEM,
-	} {
-		if err := atomicfile.Write(path+suffix, content, 0o644); err != nil {
-			return err
-		}
+	if err := atomicfile.Write(path+BundleSuffix, bundleJSON, 0o644); err != nil {
+		return err
 	}
-	return nil
+	return writeDerived(path, b)
+}
+
+func writeDerived(path string, b *protobundle.Bundle) error {
+	sig, certPEM, err := material(b)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path+BundleSuffix, err)
+	}
+	if err := atomicfile.Write(path+SigSuffix, sig, 0o644); err != nil {
+		return err
+	}
+	return atomicfile.Write(path+CertSuffix, certPEM, 0o644)
+}
+
+// DeriveFromBundle writes path.sig and path.pem from path.sigstore.json,
+// so that all three come from one signing.
+func DeriveFromBundle(path string) error {
+	b, err := bundle.LoadJSONFromPath(path + BundleSuffix)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path+BundleSuffix, err)
+	}
+	return writeDerived(path, b.Bundle)
+}
+
+// material is the base64 signature and the PEM certificate of a bundle.
+func material(b *protobundle.Bundle) (sig, certPEM []byte, err error) {
+	raw := b.GetMessageSignature().GetSignature()
+	cert := b.GetVerificationMaterial().GetCertificate().GetRawBytes()
+	if len(raw) == 0 || len(cert) == 0 {
+		return nil, nil, fmt.Errorf("bundle lacks a message signature or a certificate")
+	}
+	sig = []byte(base64.StdEncoding.EncodeToString(raw))
+	return sig, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert}), nil
 }
 
 // KeylessVerifier checks path.sigstore.json: certificate chain to Fulcio,

@@ -1,10 +1,15 @@
 package signing
 
 import (
+	"encoding/base64"
+	"encoding/pem"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
+	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
 	"github.com/sigstore/sigstore-go/pkg/testing/ca"
 	"github.com/sigstore/sigstore-go/pkg/verify"
 )
@@ -52,5 +57,42 @@ func TestKeylessWithoutBundle(t *testing.T) {
 	err := (&KeylessVerifier{}).Verify(file)
 	if err == nil || !strings.Contains(err.Error(), "no usable bundle") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// The .sig and .pem of a keyless signature are views of its bundle; publish
+// re-derives them from a bundle already on a release.
+func TestWriteAndDeriveFromBundle(t *testing.T) {
+	b := &protobundle.Bundle{
+		MediaType: "application/vnd.dev.sigstore.bundle.v0.3+json",
+		VerificationMaterial: &protobundle.VerificationMaterial{
+			Content: &protobundle.VerificationMaterial_Certificate{Certificate: &protocommon.X509Certificate{RawBytes: []byte("cert-der")}},
+		},
+		Content: &protobundle.Bundle_MessageSignature{MessageSignature: &protocommon.MessageSignature{
+			MessageDigest: &protocommon.HashOutput{Algorithm: protocommon.HashAlgorithm_SHA2_256, Digest: make([]byte, 32)},
+			Signature:     []byte("raw-signature"),
+		}},
+	}
+	path := filepath.Join(t.TempDir(), "podman-full-linux-arm64.tar.zst")
+	if err := WriteBundle(path, b); err != nil {
+		t.Fatal(err)
+	}
+	sig, _ := os.ReadFile(path + SigSuffix)
+	cert, _ := os.ReadFile(path + CertSuffix)
+	if string(sig) != base64.StdEncoding.EncodeToString([]byte("raw-signature")) {
+		t.Errorf(".sig = %q", sig)
+	}
+	if block, _ := pem.Decode(cert); block == nil || string(block.Bytes) != "cert-der" || block.Type != "CERTIFICATE" {
+		t.Errorf(".pem = %q", cert)
+	}
+	os.Remove(path + SigSuffix)
+	os.Remove(path + CertSuffix)
+	if err := DeriveFromBundle(path); err != nil {
+		t.Fatal(err)
+	}
+	sig2, _ := os.ReadFile(path + SigSuffix)
+	cert2, _ := os.ReadFile(path + CertSuffix)
+	if string(sig2) != string(sig) || string(cert2) != string(cert) {
+		t.Error("derived material differs from what signing wrote")
 	}
 }
