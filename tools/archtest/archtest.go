@@ -10,6 +10,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -105,4 +106,26 @@ func (b Binary) Exec(env []string, args ...string) (stdout, stderr string, err e
 		err = fmt.Errorf("timed out after %s: %w", Timeout, err)
 	}
 	return o.String(), e.String(), err
+}
+
+// ModuleVersion returns the version (without "v") at which the go.mod at rlocationpath
+// requires module: tests compare a tool's --version with its one pin.
+func ModuleVersion(t testing.TB, rlocationpath, module string) string {
+	t.Helper()
+	p, err := runfiles.Rlocation(rlocationpath)
+	if err != nil {
+		t.Fatalf("runfile %s: %v", rlocationpath, err)
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(strings.TrimPrefix(strings.TrimSpace(line), "require "))
+		if len(f) >= 2 && f[0] == module {
+			return strings.TrimPrefix(f[1], "v")
+		}
+	}
+	t.Fatalf("%s does not require %s", rlocationpath, module)
+	return ""
 }

@@ -20,7 +20,7 @@ def arch_binaries(name, binary, **kwargs):
         out.append((arch, ":" + label))
     return out
 
-def arch_test(name, binary, srcs, deps = [], args = [], **kwargs):
+def arch_test(name, binary, srcs, deps = [], args = [], data = [], **kwargs):
     """go_test `name` over `binary` built for every architecture.
 
     The test receives -binary=<goarch>:<ELF machine>:<rlocationpath> per architecture; the
@@ -29,7 +29,7 @@ def arch_test(name, binary, srcs, deps = [], args = [], **kwargs):
     go_test(
         name = name,
         srcs = srcs,
-        data = [label for _, label in built],
+        data = [label for _, label in built] + data,
         args = ["-binary={}:{}:$(rlocationpath {})".format(arch.go, arch.elf_machine, label) for arch, label in built] + args,
         deps = deps + ["//tools/archtest"],
         **kwargs
