@@ -1,0 +1,71 @@
+package publish
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/ghapi"
+)
+
+// findRelease returns the one release for tag, published or draft, or nil.
+func (o Options) findRelease(ctx context.Context, tag string) (*ghapi.Release, error) {
+	rel, err := o.Client.ReleaseByTag(ctx, o.Repo, tag)
+	if err != nil || rel != nil {
+		return rel, err
+	}
+	// Drafts have no tag yet; only the list shows them.
+	all, err := o.Client.ListReleases(ctx, o.Repo)
+	if err != nil {
+		return nil, err
+	}
+	var found []*ghapi.Release
+	for _, r := range all {
+		if r.Tag == tag {
+			found = append(found, r)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return nil, nil
+	case 1:
+		return found[0], nil
+	}
+	var ids []string
+	for _, r := range found {
+		ids = append(ids, fmt.Sprint(r.ID))
+	}
+	return nil, fmt.Errorf("%d releases carry tag %s (ids %s); delete the extra drafts by hand, then re-run", len(found), tag, strings.Join(ids, ", "))
+}
+
+// ensureRelease finds the release or creates it. A create that failed
+// ambiguously may have succeeded, so every round looks before creating.
+func (o Options) ensureRelease(ctx context.Context, tag, title string) (*ghapi.Release, error) {
+	var lastErr error
+	for attempt := 1; attempt <= o.Attempts; attempt++ {
+		rel, err := o.findRelease(ctx, tag)
+		if err != nil {
+			return nil, err
+		}
+		if rel != nil {
+			o.Log("%s: found release %d (draft: %v)", tag, rel.ID, rel.Draft)
+			return rel, nil
+		}
+		if o.DryRun {
+			o.Log("dry run: would create draft release %s %q", tag, title)
+			return nil, nil
+		}
+		body := fmt.Sprintf("%s, static build for linux/amd64 and linux/arm64.\n\nVerify with `sha256sum -c checksums.txt` and the cosign signatures.", title)
+		rel, err = o.Client.CreateDraft(ctx, o.Repo, tag, title, body)
+		if err == nil {
+			o.Log("%s: created draft release %d", tag, rel.ID)
+			return rel, nil
+		}
+		if !ambiguous(err) {
+			return nil, err
+		}
+		o.Log("%s: %v; looking again before retrying", tag, err)
+		lastErr = err
+	}
+	return nil, fmt.Errorf("could not create release %s after %d attempts: %w", tag, o.Attempts, lastErr)
+}
