@@ -1,8 +1,12 @@
 package signing
 
 import (
+	"context"
 	"encoding/base64"
+	"encoding/json"
 	"encoding/pem"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -94,5 +98,62 @@ func TestWriteAndDeriveFromBundle(t *testing.T) {
 	cert2, _ := os.ReadFile(path + CertSuffix)
 	if string(sig2) != string(sig) || string(cert2) != string(cert) {
 		t.Error("derived material differs from what signing wrote")
+	}
+}
+
+// The GitHub Actions half of keyless signing: the OIDC token is fetched with
+// the runner's request token and audience "sigstore", and sent to Fulcio
+// with a proof of possession of the ephemeral key. Fulcio here refuses, so
+// nothing is written.
+func TestKeylessSignerTakesTheActionsTokenToFulcio(t *testing.T) {
+	claims := `{"iss":"https://token.actions.githubusercontent.com","sub":"repo:rootless-static-toolkits/rootless-static-toolkits:ref:refs/heads/main"}`
+	idToken := "eyJhbGciOiJub25lIn0." + base64.RawURLEncoding.EncodeToString([]byte(claims)) + ".c2ln"
+	var oidcCalls int
+	oidc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		oidcCalls++
+		if r.Header.Get("Authorization") != "bearer runner-request-token" || r.URL.Query().Get("audience") != "sigstore" {
+			http.Error(w, "bad token request", http.StatusUnauthorized)
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]string{"value": idToken})
+	}))
+	t.Cleanup(oidc.Close)
+	var fulcioAuth string
+	var request struct {
+		PublicKeyRequest struct {
+			PublicKey struct {
+				Content string `json:"content"`
+			} `json:"publicKey"`
+			ProofOfPossession string `json:"proofOfPossession"`
+		} `json:"publicKeyRequest"`
+	}
+	fulcio := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/v2/signingCert" {
+			fulcioAuth = r.Header.Get("Authorization")
+			json.NewDecoder(r.Body).Decode(&request)
+		}
+		http.Error(w, `{"message":"this Fulcio issues nothing"}`, http.StatusBadRequest)
+	}))
+	t.Cleanup(fulcio.Close)
+	t.Setenv("ACTIONS_ID_TOKEN_REQUEST_URL", oidc.URL+"/token?api-version=2.0")
+	t.Setenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "runner-request-token")
+
+	file := filepath.Join(t.TempDir(), "podman-minimal-linux-amd64.tar.zst")
+	writeFile(t, file, "podman bytes")
+	s := &KeylessSigner{Ctx: context.Background(), FulcioURL: fulcio.URL, RekorURL: "http://127.0.0.1:1"}
+	err := s.Sign(file)
+	if err == nil || !strings.Contains(err.Error(), "keyless signing of "+file) {
+		t.Fatalf("err = %v", err)
+	}
+	if oidcCalls != 1 || fulcioAuth != "Bearer "+idToken {
+		t.Errorf("OIDC calls %d; Fulcio saw Authorization %q", oidcCalls, fulcioAuth)
+	}
+	if !strings.Contains(request.PublicKeyRequest.PublicKey.Content, "PUBLIC KEY") || request.PublicKeyRequest.ProofOfPossession == "" {
+		t.Errorf("certificate request = %+v", request)
+	}
+	for _, suffix := range []string{SigSuffix, CertSuffix, BundleSuffix} {
+		if _, err := os.Stat(file + suffix); err == nil {
+			t.Errorf("%s written although signing failed", suffix)
+		}
 	}
 }
