@@ -26,6 +26,9 @@ type KeylessSigner struct {
 	FulcioURL string
 	RekorURL  string
 	IDToken   string // optional; otherwise fetched from the CI's OIDC provider
+
+	// TransparencyLogs replaces Rekor at RekorURL when not nil (tests).
+	TransparencyLogs []sign.Transparency
 }
 
 // Sign writes path.sig, path.pem and path.sigstore.json.
@@ -48,10 +51,14 @@ func (s *KeylessSigner) Sign(path string) error {
 	if err != nil {
 		return err
 	}
+	tlogs := s.TransparencyLogs
+	if tlogs == nil {
+		tlogs = []sign.Transparency{sign.NewRekor(&sign.RekorOptions{BaseURL: s.RekorURL, Timeout: time.Minute, Retries: 3})}
+	}
 	b, err := sign.Bundle(&sign.PlainData{Data: data}, keypair, sign.BundleOptions{
 		CertificateProvider:        sign.NewFulcio(&sign.FulcioOptions{BaseURL: s.FulcioURL, Timeout: time.Minute, Retries: 3}),
 		CertificateProviderOptions: &sign.CertificateProviderOptions{IDToken: token},
-		TransparencyLogs:           []sign.Transparency{sign.NewRekor(&sign.RekorOptions{BaseURL: s.RekorURL, Timeout: time.Minute, Retries: 3})},
+		TransparencyLogs:           tlogs,
 		Context:                    s.Ctx,
 	})
 	if err != nil {

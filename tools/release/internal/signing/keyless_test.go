@@ -2,6 +2,9 @@ package signing
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
@@ -14,8 +17,12 @@ import (
 
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
 	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
+	"github.com/sigstore/sigstore-go/pkg/bundle"
+	"github.com/sigstore/sigstore-go/pkg/sign"
 	"github.com/sigstore/sigstore-go/pkg/testing/ca"
 	"github.com/sigstore/sigstore-go/pkg/verify"
+
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/signing/signingtest"
 )
 
 // Keyless signing needs Fulcio, Rekor and an OIDC token, none reachable
@@ -106,8 +113,7 @@ func TestWriteAndDeriveFromBundle(t *testing.T) {
 // with a proof of possession of the ephemeral key. Fulcio here refuses, so
 // nothing is written.
 func TestKeylessSignerTakesTheActionsTokenToFulcio(t *testing.T) {
-	claims := `{"iss":"https://token.actions.githubusercontent.com","sub":"repo:rootless-static-toolkits/rootless-static-toolkits:ref:refs/heads/main"}`
-	idToken := "eyJhbGciOiJub25lIn0." + base64.RawURLEncoding.EncodeToString([]byte(claims)) + ".c2ln"
+	idToken := signingtest.IDToken
 	var oidcCalls int
 	oidc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		oidcCalls++
@@ -155,5 +161,52 @@ func TestKeylessSignerTakesTheActionsTokenToFulcio(t *testing.T) {
 		if _, err := os.Stat(file + suffix); err == nil {
 			t.Errorf("%s written although signing failed", suffix)
 		}
+	}
+}
+
+// With Fulcio answering, signing writes the bundle and the .sig and .pem
+// taken from it: the .pem is Fulcio's certificate for the workflow identity,
+// and the .sig verifies over the file with that certificate's key.
+func TestKeylessSignerWritesConsistentMaterial(t *testing.T) {
+	const workflow = "https://github.com/rootless-static-toolkits/rootless-static-toolkits/.github/workflows/publish.yml@refs/heads/main"
+	fulcio := signingtest.Fulcio(t, workflow)
+	file := filepath.Join(t.TempDir(), "buildah-linux-arm64.tar.zst")
+	writeFile(t, file, "buildah bytes")
+	tlog := &signingtest.NoTlog{}
+	s := &KeylessSigner{Ctx: context.Background(), FulcioURL: fulcio.URL, IDToken: signingtest.IDToken, TransparencyLogs: []sign.Transparency{tlog}}
+	if err := s.Sign(file); err != nil {
+		t.Fatal(err)
+	}
+	if tlog.Calls != 1 {
+		t.Errorf("transparency log asked %d times", tlog.Calls)
+	}
+	certPEM, _ := os.ReadFile(file + CertSuffix)
+	block, _ := pem.Decode(certPEM)
+	if block == nil {
+		t.Fatalf(".pem = %q", certPEM)
+	}
+	cert, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cert.URIs) != 1 || cert.URIs[0].String() != workflow {
+		t.Errorf("certificate identity = %v", cert.URIs)
+	}
+	sigB64, _ := os.ReadFile(file + SigSuffix)
+	sig, err := base64.StdEncoding.DecodeString(string(sigB64))
+	if err != nil {
+		t.Fatal(err)
+	}
+	digest := sha256.Sum256([]byte("buildah bytes"))
+	if !ecdsa.VerifyASN1(cert.PublicKey.(*ecdsa.PublicKey), digest[:], sig) {
+		t.Error(".sig does not verify with the certificate's key")
+	}
+	b, err := bundle.LoadJSONFromPath(file + BundleSuffix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b.GetMessageSignature().GetSignature()) != string(sig) ||
+		string(b.GetVerificationMaterial().GetCertificate().GetRawBytes()) != string(cert.Raw) {
+		t.Error("the bundle does not hold the .sig and .pem")
 	}
 }
