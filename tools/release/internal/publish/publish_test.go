@@ -2,6 +2,9 @@ package publish
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/sha256"
+	"crypto/x509"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,11 +13,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sigstore/sigstore-go/pkg/bundle"
+	"github.com/sigstore/sigstore-go/pkg/sign"
+
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/checksums"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/config"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/fakegithub"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/ghapi"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/signing"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/signing/signingtest"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/version"
 )
 
@@ -61,6 +68,9 @@ func newEnv(t *testing.T) *env {
 			t.Fatal(err)
 		}
 	}
+	if n := len(e.want()); n != 6 { // 2 archives, checksums.txt, 3 signatures
+		t.Fatalf("release directory holds %d files, want 6", n)
+	}
 	return e
 }
 
@@ -103,9 +113,6 @@ func (e *env) want() map[string][]byte {
 	for _, en := range entries {
 		data, _ := os.ReadFile(filepath.Join(e.dir, en.Name()))
 		m[en.Name()] = data
-	}
-	if len(m) != 6 { // 2 archives, checksums.txt, 3 signatures
-		e.t.Fatalf("release directory holds %d files, want 6", len(m))
 	}
 	return m
 }
@@ -153,7 +160,12 @@ func (e *env) publish() error {
 // uploaded once, nothing replaced.
 func (e *env) assertComplete() {
 	e.t.Helper()
-	for _, p := range e.fake.Check(repo, "skopeo-v1.20.0", e.want()) {
+	e.assertCompleteWith(e.want())
+}
+
+func (e *env) assertCompleteWith(want map[string][]byte) {
+	e.t.Helper()
+	for _, p := range e.fake.Check(repo, "skopeo-v1.20.0", want) {
 		e.t.Error(p)
 	}
 	st := e.fake.Stats()
@@ -163,7 +175,7 @@ func (e *env) assertComplete() {
 	if st.ReleasesCreated != 1 {
 		e.t.Errorf("%d releases created, want 1", st.ReleasesCreated)
 	}
-	for name := range e.want() {
+	for name := range want {
 		if n := st.UploadsByName[name]; n != 1 {
 			e.t.Errorf("%s uploaded %d times, want 1", name, n)
 		}
@@ -426,5 +438,78 @@ func TestPublishRefusesAForeignSignature(t *testing.T) {
 	}
 	if st := e.fake.Stats(); st.Replaced != 0 || st.Uploads != 0 {
 		t.Errorf("acted: %+v", st)
+	}
+}
+
+// bundleVerifier checks FILE.sigstore.json as the keyless verifier does,
+// short of Sigstore's trust root: the certificate's key must verify the
+// bundle's signature over the file.
+type bundleVerifier struct{}
+
+func (bundleVerifier) Verify(path string) error {
+	b, err := bundle.LoadJSONFromPath(path + signing.BundleSuffix)
+	if err != nil {
+		return err
+	}
+	cert, err := x509.ParseCertificate(b.GetVerificationMaterial().GetCertificate().GetRawBytes())
+	if err != nil {
+		return err
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	digest := sha256.Sum256(data)
+	if !ecdsa.VerifyASN1(cert.PublicKey.(*ecdsa.PublicKey), digest[:], b.GetMessageSignature().GetSignature()) {
+		return fmt.Errorf("%s: bundle signature does not verify", path)
+	}
+	return nil
+}
+
+// In Actions a failed publish job is re-run whole, so the files are signed
+// keyless again. A bundle that reached the release before the failure is
+// kept, and the .sig and .pem that did not are derived from it.
+func TestPublishResumesKeylessSignaturesOfAnEarlierRun(t *testing.T) {
+	e := newEnv(t)
+	fulcio := signingtest.Fulcio(t, "https://github.com/rootless-static-toolkits/rootless-static-toolkits/.github/workflows/publish.yml@refs/heads/main")
+	signAll := func() map[string][]byte {
+		s := &signing.KeylessSigner{Ctx: context.Background(), FulcioURL: fulcio.URL, IDToken: signingtest.IDToken,
+			TransparencyLogs: []sign.Transparency{&signingtest.NoTlog{}}}
+		for _, n := range append(testTool.SortedArchives(), checksums.FileName) {
+			if err := s.Sign(filepath.Join(e.dir, n)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return e.want()
+	}
+	first := signAll()
+	if len(first) != 12 { // 2 archives, checksums.txt, 3 × .sig, .pem, .sigstore.json
+		t.Fatalf("%d files after keyless signing", len(first))
+	}
+	o := e.options("good-token")
+	o.Verifier = bundleVerifier{}
+	// Uploads go checksums.txt, its bundle, its .sig, ...: the .sig never arrives.
+	e.fake.Inject(&fakegithub.Fault{Method: "POST", Path: "^/uploads/", Kind: fakegithub.Drop, Skip: 2, Times: 3})
+	if err := Run(context.Background(), o); err == nil {
+		t.Fatal("first run succeeded although every upload after the second was cut off")
+	}
+
+	second := signAll()
+	if string(second["checksums.txt.sigstore.json"]) == string(first["checksums.txt.sigstore.json"]) {
+		t.Fatal("signing again gave the same bundle; this test would prove nothing")
+	}
+	if err := Run(context.Background(), o); err != nil {
+		t.Fatalf("re-run: %v\n%s", err, e.log.String())
+	}
+	want := second
+	for _, suffix := range []string{signing.BundleSuffix, signing.SigSuffix, signing.CertSuffix} {
+		want["checksums.txt"+suffix] = first["checksums.txt"+suffix]
+	}
+	e.assertCompleteWith(want)
+	if st := e.fake.Stats(); st.StartersDeleted == 0 {
+		t.Error("the remains of the cut-off upload were not removed")
+	}
+	if !strings.Contains(e.log.String(), "checksums.txt: keeping the signature already on the release") {
+		t.Errorf("log:\n%s", e.log.String())
 	}
 }
