@@ -18,7 +18,7 @@ type Result struct {
 	Line     string `json:"line"`
 	Upstream string `json:"upstream"` // latest stable upstream version; "" if none
 	Released string `json:"released"` // our latest release in the line; "" if none
-	Build    bool   `json:"build"`    // upstream's latest is not released by us
+	Build    bool   `json:"build"`    // upstream's latest is newer than our latest
 }
 
 // Run checks the given tools. warn receives non-fatal findings, such as
@@ -35,7 +35,7 @@ func Run(ctx context.Context, c *ghapi.Client, cfg *config.Config, tools []*conf
 			return nil, err
 		}
 		stable := stableVersions(t, upstream, warn)
-		released := ourVersions(t, ours)
+		mine := ourVersions(t, ours)
 		for _, l := range t.ParsedLines() {
 			r := Result{Tool: t.Name, Line: l.String()}
 			up, ok := latest(stable, l)
@@ -44,10 +44,13 @@ func Run(ctx context.Context, c *ghapi.Client, cfg *config.Config, tools []*conf
 			} else {
 				r.Upstream = up.String()
 			}
-			if v, ok := latest(released, l); ok {
-				r.Released = v.String()
+			last, haveLast := latest(mine, l)
+			if haveLast {
+				r.Released = last.String()
 			}
-			r.Build = ok && !contains(released, up)
+			// Newer than our last release, as a retracted upstream release
+			// must not make us build an older one.
+			r.Build = ok && (!haveLast || up.Compare(last) > 0)
 			results = append(results, r)
 		}
 	}
@@ -98,15 +101,6 @@ func latest(vs []version.Version, l version.Line) (version.Version, bool) {
 		}
 	}
 	return best, found
-}
-
-func contains(vs []version.Version, v version.Version) bool {
-	for _, x := range vs {
-		if x.Compare(v) == 0 {
-			return true
-		}
-	}
-	return false
 }
 
 // Matrix is the GitHub Actions build matrix of the results that need a build.

@@ -45,8 +45,8 @@ func TestCheck(t *testing.T) {
 	fake.AddRelease(up, "nightly", false, false)    // not a version
 	fake.AddRelease("podman-container-tools/skopeo", "v1.20.0", false, false)
 	fake.AddRelease(ours, "podman-v5.8.3", false, false)
-	fake.AddRelease(ours, "podman-v6.0.0", true, false) // an unfinished publish
-	fake.AddRelease(ours, "skopeo-v1.20.0", false, false)
+	fake.AddRelease(ours, "podman-v6.0.0", true, false)   // an unfinished publish
+	fake.AddRelease(ours, "skopeo-v1.20.1", false, false) // upstream has retracted 1.20.1
 	fake.AddRelease(ours, "buildah-v6.0.0", false, false) // another tool's tag
 
 	var warnings []string
@@ -59,7 +59,7 @@ func TestCheck(t *testing.T) {
 	want := []Result{
 		{Tool: "podman", Line: "5.x", Upstream: "5.8.4", Released: "5.8.3", Build: true},
 		{Tool: "podman", Line: "6.x", Upstream: "6.0.0", Released: "", Build: true},
-		{Tool: "skopeo", Line: "1.x", Upstream: "1.20.0", Released: "1.20.0", Build: false},
+		{Tool: "skopeo", Line: "1.x", Upstream: "1.20.0", Released: "1.20.1", Build: false},
 	}
 	if fmt.Sprint(results) != fmt.Sprint(want) {
 		t.Errorf("results\n got %v\nwant %v", results, want)

@@ -14,9 +14,10 @@ func runCheck(ctx context.Context, args []string, env Env) error {
 	fs := newFlags(env, "check", "[flags]", `
 For each tracked release line of each tool (or only --tool), find the latest
 stable upstream release (drafts, pre-releases and tags that are not versions
-are skipped; the latter with a warning) and whether we have released it as
-{tool}-v{version}. Prints one line per release line, or JSON with --json.
-Finding something to build is not an error: the exit status is 0 either way.`)
+are skipped; the latter with a warning) and our latest published release
+{tool}-v{version} in that line; it needs building when upstream's is newer.
+Prints one line per release line, or JSON with --json. Finding something to
+build is not an error: the exit status is 0 either way.`)
 	tool := fs.String("tool", "", "check only this tool")
 	asJSON := fs.Bool("json", false, "print the results as a JSON array")
 	ghOutput := fs.String("github-output", "", "append matrix=<json> (a GitHub Actions build matrix of {tool, version}) and count=<n> to this file, usually $GITHUB_OUTPUT")
