@@ -1,4 +1,4 @@
-package cgo_test
+package main_test
 
 import (
 	"testing"

@@ -1,0 +1,75 @@
+package podman_test
+
+import (
+	"encoding/json"
+	"flag"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/archtest"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/ocitest"
+)
+
+var gomod = flag.String("gomod", "", "rlocationpath of third_party/podman/go.mod")
+
+func TestPodman(t *testing.T) {
+	version := archtest.ModuleVersion(t, *gomod, "github.com/containers/podman/v5")
+	archtest.ForEach(t, func(t *testing.T, b archtest.Binary) {
+		if out := b.Run(t, nil, "--version"); out != "podman version "+version+"\n" {
+			t.Fatalf("--version = %q, want podman version %s", out, version)
+		}
+		dir := t.TempDir()
+		cfg := ocitest.NewConfig(t, dir)
+		envv, global := cfg.Env, append(cfg.Storage, "--tmpdir", filepath.Join(dir, "tmp"))
+
+		var info struct {
+			Host struct {
+				Arch     string
+				Security struct{ SeccompEnabled bool }
+			}
+			Store   struct{ GraphDriverName string }
+			Version struct{ Version, GitCommit string }
+		}
+		out := b.Run(t, envv, append(global, "info", "--format", "json")...)
+		if err := json.Unmarshal([]byte(out), &info); err != nil {
+			t.Fatalf("podman info: %v\n%s", err, out)
+		}
+		if info.Host.Arch != b.Arch || info.Store.GraphDriverName != "vfs" || info.Version.Version != version {
+			t.Errorf("podman info: arch %q driver %q version %q; want %s, vfs, %s", info.Host.Arch, info.Store.GraphDriverName, info.Version.Version, b.Arch, version)
+		}
+		if !info.Host.Security.SeccompEnabled {
+			if b.Arch == runtime.GOARCH {
+				t.Error("podman info: seccomp not enabled (built without the seccomp tag or libseccomp?)")
+			} else {
+				// qemu-user's /proc/self/status has no Seccomp field, which podman reads
+				t.Logf("podman info: seccomp not reported under emulation (%s on %s)", b.Arch, runtime.GOARCH)
+			}
+		}
+		if info.Version.GitCommit == "" {
+			t.Error("podman info: no git commit stamped")
+		}
+
+		layout := filepath.Join(dir, "layout")
+		if _, err := ocitest.WriteLayout(layout, "v1", ocitest.Image{Arch: b.Arch, Files: map[string]string{"hello.txt": "hi\n"}}); err != nil {
+			t.Fatal(err)
+		}
+		policy := "--signature-policy=" + cfg.PolicyJSON
+		id := strings.TrimSpace(b.Run(t, envv, append(global, "pull", "-q", policy, "oci:"+layout+":v1")...))
+		if len(id) != 64 {
+			t.Fatalf("podman pull printed %q, want an image ID", id)
+		}
+		var images []struct {
+			Id           string
+			Architecture string
+		}
+		out = b.Run(t, envv, append(global, "image", "inspect", id)...)
+		if err := json.Unmarshal([]byte(out), &images); err != nil || len(images) != 1 {
+			t.Fatalf("podman image inspect: %v\n%s", err, out)
+		}
+		if images[0].Id != id || images[0].Architecture != b.Arch {
+			t.Errorf("pulled image = %+v, want id %s arch %s", images[0], id, b.Arch)
+		}
+	})
+}

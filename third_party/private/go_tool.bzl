@@ -1,0 +1,45 @@
+"""static_go_tool: one of our Go tools (podman, buildah, skopeo) and its test on every architecture."""
+
+load("@io_bazel_rules_go//go:def.bzl", "go_binary")
+load("//tools/archtest:defs.bzl", "arch_test")
+
+def static_go_tool(name, embed, gotags, x_defs, test_srcs):
+    """Declares a static Go tool and its test on every architecture.
+
+    go_binary `name` is static (cgo through the zig toolchain), stripped, with no build id;
+    `<name>_<goarch>` are its builds for each architecture (e.g. podman_arm64); arch_test
+    `<name>_test` checks and runs those, with the package's go.mod to read the pinned version.
+
+    Args:
+      name: the tool's name.
+      embed: the upstream command's go_library.
+      gotags: build tags, as upstream's static build sets them (gazelle gets them too, in
+        <name>.MODULE.bazel).
+      x_defs: version stamping as upstream's Makefile does it, with fixed values.
+      test_srcs: the Go test that runs the tool.
+    """
+    go_binary(
+        name = name,
+        embed = [embed],
+        gotags = gotags,
+        pure = "off",
+        static = "on",
+        x_defs = x_defs,
+        # -s -w: no symbols or DWARF; no build id (-trimpath is rules_go's default)
+        gc_linkopts = [
+            "-s",
+            "-w",
+            "-buildid=",
+        ],
+        visibility = ["//visibility:public"],
+    )
+    arch_test(
+        name = name + "_test",
+        size = "large",
+        srcs = test_srcs,
+        args = ["-gomod=$(rlocationpath :go.mod)"],
+        binary = ":" + name,
+        binaries_name = name,
+        data = [":go.mod"],
+        deps = ["//tools/ocitest"],
+    )

@@ -1,0 +1,47 @@
+package ocitest
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// Config is a private containers configuration under one directory: podman, buildah and skopeo
+// run with it read nothing from and write nothing to the machine's /etc, /var or $HOME.
+type Config struct {
+	Env        []string // CONTAINERS_CONF, CONTAINERS_STORAGE_CONF, ... for the tool's environment
+	Storage    []string // global flags: --root, --runroot, --storage-driver vfs
+	PolicyJSON string   // accepts anything: the test images are unsigned
+}
+
+// NewConfig writes the configuration files into dir.
+func NewConfig(t testing.TB, dir string) Config {
+	t.Helper()
+	files := map[string]string{
+		"containers.conf": "[engine]\ncgroup_manager = \"cgroupfs\"\nevents_logger = \"file\"\n",
+		"storage.conf":    "[storage]\ndriver = \"vfs\"\n",
+		"registries.conf": "unqualified-search-registries = []\n",
+		"policy.json":     `{"default": [{"type": "insecureAcceptAnything"}]}`,
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return Config{
+		Env: []string{
+			"CONTAINERS_CONF=" + filepath.Join(dir, "containers.conf"),
+			"CONTAINERS_STORAGE_CONF=" + filepath.Join(dir, "storage.conf"),
+			"CONTAINERS_REGISTRIES_CONF=" + filepath.Join(dir, "registries.conf"),
+			"HOME=" + dir,
+			"XDG_RUNTIME_DIR=" + filepath.Join(dir, "xdg"),
+			"TMPDIR=" + dir,
+		},
+		Storage: []string{
+			"--root", filepath.Join(dir, "root"),
+			"--runroot", filepath.Join(dir, "run"),
+			"--storage-driver", "vfs",
+		},
+		PolicyJSON: filepath.Join(dir, "policy.json"),
+	}
+}
