@@ -12,6 +12,7 @@ _platform_transition = transition(
 def _platform_binary_impl(ctx):
     binary = ctx.attr.binary[0]
     exe = binary[DefaultInfo].files_to_run.executable
+
     # keep the binary's own file name: tools like podman print argv[0] (<name>/podman, not <name>)
     out = ctx.actions.declare_file(ctx.label.name + "/" + exe.basename)
     ctx.actions.symlink(output = out, target_file = exe, is_executable = True)
