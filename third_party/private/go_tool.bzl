@@ -3,6 +3,25 @@
 load("@io_bazel_rules_go//go:def.bzl", "go_binary")
 load("//tools/archtest:defs.bzl", "arch_test")
 
+# Tags a static build from this repository must set or must not set, and why. A wrong set would
+# otherwise surface as a cgo dependency on a C library we do not build, or a binary that can
+# only work dynamically.
+_REQUIRED_TAGS = {
+    "containers_image_openpgp": "without it containers/image signs and verifies through gpgme (cgo, libgpgme), which is not built here",
+    "exclude_graphdriver_btrfs": "without it containers/storage's btrfs driver needs the btrfs headers and cgo, which are not built here",
+}
+_FORBIDDEN_TAGS = {
+    "systemd": "it makes the binary dlopen libsystemd, which a static binary cannot do",
+}
+
+def _check_tags(name, gotags):
+    for tag, why in _REQUIRED_TAGS.items():
+        if tag not in gotags:
+            fail("static_go_tool(%s): gotags must include %r: %s" % (name, tag, why))
+    for tag, why in _FORBIDDEN_TAGS.items():
+        if tag in gotags:
+            fail("static_go_tool(%s): gotags must not include %r: %s" % (name, tag, why))
+
 def static_go_tool(name, embed, gotags, x_defs, test_srcs):
     """Declares a static Go tool and its test on every architecture.
 
@@ -18,6 +37,7 @@ def static_go_tool(name, embed, gotags, x_defs, test_srcs):
       x_defs: version stamping as upstream's Makefile does it, with fixed values.
       test_srcs: the Go test that runs the tool.
     """
+    _check_tags(name, gotags)
     go_binary(
         name = name,
         embed = [embed],
