@@ -121,13 +121,11 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, repo, id string)
 		writeError(w, http.StatusBadRequest, "bad upload")
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rel := s.findRelease(repo, id)
+	rel, unlock := s.lockRelease(w, repo, id)
 	if rel == nil {
-		writeError(w, http.StatusNotFound, "Not Found")
 		return
 	}
+	defer unlock()
 	for _, a := range rel.Assets {
 		if a.Name == name {
 			writeError(w, http.StatusUnprocessableEntity, "Validation Failed: name already_exists")

@@ -115,6 +115,11 @@ func (s *Server) Stats() Stats {
 func (s *Server) Releases(repo, tag string) []*Release {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.releasesLocked(repo, tag)
+}
+
+// releasesLocked is Releases for callers that hold s.mu.
+func (s *Server) releasesLocked(repo, tag string) []*Release {
 	var out []*Release
 	for _, r := range s.repos[repo] {
 		if r.Tag == tag {
@@ -129,12 +134,7 @@ func (s *Server) Releases(repo, tag string) []*Release {
 func (s *Server) Check(repo, tag string, want map[string][]byte) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var rels []*Release
-	for _, r := range s.repos[repo] {
-		if r.Tag == tag {
-			rels = append(rels, r)
-		}
-	}
+	rels := s.releasesLocked(repo, tag)
 	if len(rels) != 1 {
 		return []string{fmt.Sprintf("%d releases with tag %s, want 1", len(rels), tag)}
 	}

@@ -76,6 +76,19 @@ func (s *Server) createRelease(w http.ResponseWriter, r *http.Request, repo stri
 	writeJSON(w, http.StatusCreated, s.releaseJSON(repo, rel))
 }
 
+// lockRelease takes s.mu and finds release id of repo. If there is none it
+// releases the lock, answers 404 and returns nil; otherwise the caller must
+// call unlock.
+func (s *Server) lockRelease(w http.ResponseWriter, repo, id string) (rel *Release, unlock func()) {
+	s.mu.Lock()
+	if rel = s.findRelease(repo, id); rel == nil {
+		s.mu.Unlock()
+		writeError(w, http.StatusNotFound, "Not Found")
+		return nil, nil
+	}
+	return rel, s.mu.Unlock
+}
+
 func (s *Server) findRelease(repo, id string) *Release {
 	for _, rel := range s.repos[repo] {
 		if strconv.FormatInt(rel.ID, 10) == id {
@@ -96,13 +109,11 @@ func (s *Server) editRelease(w http.ResponseWriter, r *http.Request, repo, id st
 		writeError(w, http.StatusBadRequest, "Problems parsing JSON")
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rel := s.findRelease(repo, id)
+	rel, unlock := s.lockRelease(w, repo, id)
 	if rel == nil {
-		writeError(w, http.StatusNotFound, "Not Found")
 		return
 	}
+	defer unlock()
 	if in.Draft != nil && !*in.Draft {
 		for _, o := range s.repos[repo] {
 			if o != rel && o.Tag == rel.Tag && !o.Draft {
