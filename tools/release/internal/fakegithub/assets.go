@@ -19,19 +19,15 @@ func (s *Server) assetJSON(a *Asset) map[string]any {
 }
 
 func (s *Server) listAssets(w http.ResponseWriter, r *http.Request, repo, id string) {
-	s.mu.Lock()
-	rel := s.findRelease(repo, id)
-	var items []any
-	if rel != nil {
-		for _, a := range rel.Assets {
-			items = append(items, s.assetJSON(a))
-		}
-	}
-	s.mu.Unlock()
+	rel, unlock := s.lockRelease(w, repo, id)
 	if rel == nil {
-		writeError(w, http.StatusNotFound, "Not Found")
 		return
 	}
+	var items []any
+	for _, a := range rel.Assets {
+		items = append(items, s.assetJSON(a))
+	}
+	unlock()
 	s.paginate(w, r, items)
 }
 
