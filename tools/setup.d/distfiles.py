@@ -5,6 +5,8 @@ Each pin's "offline" entry says which registry serves the release here:
   go-toolchain   a Go toolchain module from the Go module proxy (checked by Go's checksum database too)
   pypi-wheel     a wheel from PyPI (pip download)
   debian-source  a Debian source package (apt-get source, checked by apt against the signed Sources index)
+  debian-orig    only the upstream tarball of a Debian source package (our archive is a partial cache:
+                 the Debian part may be missing); its sha256 must equal the one in the signed Sources index
 A file is written under a temporary name and renamed only once its sha256 matches.
 """
 import hashlib
@@ -14,8 +16,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import urllib.request
 
-APT_SUITES = "sid trixie bookworm"
+APT_SUITES = "sid trixie trixie-backports bookworm"
 
 
 def sha256(path):
@@ -46,16 +49,20 @@ def mirror():
 def apt_opts(state):
     """A private deb-src apt configuration (the host's own apt setup is left alone)."""
     etc = os.path.join(state, "etc")
-    if not os.path.exists(os.path.join(state, "lists", "updated")):
+    stamp = os.path.join(state, "lists", "updated")
+    sources = (f"Types: deb-src\nURIs: {mirror()}\nSuites: {APT_SUITES}\nComponents: main\n"
+               "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n")
+    src_file = os.path.join(etc, "src.sources")
+    if not os.path.exists(src_file) or open(src_file).read() != sources:
         for d in ("etc", "lists/partial", "cache/archives/partial"):
             os.makedirs(os.path.join(state, d), exist_ok=True)
-        with open(os.path.join(etc, "src.sources"), "w") as f:
-            f.write(f"Types: deb-src\nURIs: {mirror()}\nSuites: {APT_SUITES}\nComponents: main\n"
-                    "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n")
+        with open(src_file, "w") as f:
+            f.write(sources)
+        if os.path.exists(stamp):
+            os.remove(stamp)  # the suites changed: read the indexes again
     opts = ["-o", "Dir::Etc::sourcelist=/dev/null", "-o", f"Dir::Etc::sourceparts={etc}",
             "-o", f"Dir::State::Lists={state}/lists", "-o", f"Dir::Cache={state}/cache",
             "-o", "Debug::NoLocking=1", "-o", "Acquire::Check-Valid-Until=false", "-qq"]
-    stamp = os.path.join(state, "lists", "updated")
     if not os.path.exists(stamp):
         print("[distfiles] apt-get update (deb-src: %s)" % APT_SUITES, flush=True)
         run(["apt-get", *opts, "update"])
@@ -77,7 +84,31 @@ def fetch(name, off, tmp, apt_state):
     if kind == "debian-source":
         run(["apt-get", *apt_opts(apt_state), "source", "--download-only", off["package"]], cwd=tmp)
         return os.path.join(tmp, off["file"])
+    if kind == "debian-orig":
+        return fetch_debian_orig(name, off, tmp, apt_state)
     sys.exit(f"error: pin {name}: unknown offline kind {kind!r}")
+
+
+def fetch_debian_orig(name, off, tmp, apt_state):
+    """Download one file of a source package, as listed (URL, SHA256) by the signed Sources index."""
+    out = run(["apt-get", *apt_opts(apt_state), "source", "--print-uris", off["package"]], cwd=tmp)
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 4 and parts[1] == off["file"]:
+            url, index_sum = parts[0].strip("'"), parts[3]
+            break
+    else:
+        sys.exit(f"error: pin {name}: {off['package']} has no file {off['file']} in the Sources index")
+    if index_sum != "SHA256:" + off["sha256"]:
+        sys.exit(f"error: pin {name}: the signed Sources index lists {off['file']} as {index_sum}, "
+                 f"third_party/pins.json pins SHA256:{off['sha256']}")
+    dest = os.path.join(tmp, off["file"])
+    try:
+        with urllib.request.urlopen(url, timeout=120) as resp, open(dest, "wb") as f:
+            shutil.copyfileobj(resp, f)
+    except OSError as e:
+        sys.exit(f"error: pin {name}: downloading {url} failed: {e}")
+    return dest
 
 
 def main():
