@@ -8,6 +8,7 @@ _archive = tag_class(attrs = {
     "build_file": attr.label(mandatory = True),
     "overlay": attr.string_dict(doc = "Path in the repository -> label of a file copied there."),
     "executable_dirs": attr.string_list(doc = "Directories whose files are made executable (zip archives carry no modes)."),
+    "patches": attr.label_list(doc = "Patches applied with -p1 after extraction; each says why in its first lines."),
 })
 
 def _pins_impl(mctx):
@@ -30,6 +31,7 @@ def _pins_impl(mctx):
                 build_file = tag.build_file,
                 overlay = tag.overlay,
                 executable_dirs = tag.executable_dirs,
+                patches = tag.patches,
             )
     return mctx.extension_metadata(reproducible = True)
 

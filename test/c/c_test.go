@@ -23,3 +23,7 @@ func TestMimallocIsTheAllocator(t *testing.T) {
 		}
 	})
 }
+
+func TestMimallocVerbose(t *testing.T) {
+	archtest.ForEach(t, func(t *testing.T, b archtest.Binary) { b.CheckMimalloc(t) })
+}

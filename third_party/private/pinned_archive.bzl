@@ -3,7 +3,7 @@
 Online it is downloaded from its upstream URLs. Where RST_DISTDIR is set (tools/setup's offline
 bazelrc) and holds the pin's offline file, that file is used instead: the same release as served
 by a registry our machines reach (Debian source package, PyPI wheel, Go toolchain module), with
-its own sha256.
+its own sha256. Patches (`patches`, applied with -p1) and overlay files come after extraction.
 """
 
 def _archive_type(name):
@@ -30,6 +30,8 @@ def _impl(rctx):
         res = rctx.execute(["find", d, "-type", "f", "-exec", "chmod", "a+x", "{}", "+"])
         if res.return_code != 0:
             fail("pinned_archive %s: chmod under %s failed: %s" % (rctx.name, d, res.stderr))
+    for patch in rctx.attr.patches:
+        rctx.patch(patch, strip = 1)
     for dest, label in rctx.attr.overlay.items():
         rctx.file(dest, rctx.read(Label(label)), executable = True)
     rctx.file("BUILD.bazel", rctx.read(rctx.attr.build_file))
@@ -47,6 +49,7 @@ pinned_archive = repository_rule(
         "offline_strip_prefix": attr.string(),
         "build_file": attr.label(mandatory = True, allow_single_file = True),
         "overlay": attr.string_dict(),
+        "patches": attr.label_list(doc = "Patches applied with -p1 after extraction (one line of why at the top of each)."),
         "executable_dirs": attr.string_list(),
     },
     environ = ["RST_DISTDIR"],

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"debug/elf"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -128,4 +129,45 @@ func ModuleVersion(t testing.TB, rlocationpath, module string) string {
 	}
 	t.Fatalf("%s does not require %s", rlocationpath, module)
 	return ""
+}
+
+// PinVersion returns the version that third_party/pins.json pins for key: tests compare a C
+// part's --version with its one pin. The test needs //third_party:pins.json in its data.
+func PinVersion(t testing.TB, key string) string {
+	t.Helper()
+	p, err := runfiles.Rlocation("_main/third_party/pins.json")
+	if err != nil {
+		t.Fatalf("runfile third_party/pins.json (add //third_party:pins.json to the test's data): %v", err)
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pins map[string]json.RawMessage
+	if err := json.Unmarshal(data, &pins); err != nil {
+		t.Fatalf("third_party/pins.json: %v", err)
+	}
+	var pin struct {
+		Version string `json:"version"`
+	}
+	raw, ok := pins[key]
+	if !ok {
+		t.Fatalf("third_party/pins.json has no pin %q", key)
+	}
+	if err := json.Unmarshal(raw, &pin); err != nil || pin.Version == "" {
+		t.Fatalf("third_party/pins.json: pin %q has no version (%v)", key, err)
+	}
+	return pin.Version
+}
+
+// CheckMimalloc runs the binary with MIMALLOC_VERBOSE=1 and args, and fails unless mimalloc
+// printed its options on stderr: proof that the program's malloc is mimalloc's. The exit status
+// is not checked (args may be anything that makes the program allocate and exit, e.g. --help).
+func (b Binary) CheckMimalloc(t testing.TB, args ...string) {
+	t.Helper()
+	stdout, stderr, err := b.Exec([]string{"MIMALLOC_VERBOSE=1"}, args...)
+	if !strings.Contains(stderr, "mimalloc: option 'verbose': 1") {
+		t.Errorf("%s %s with MIMALLOC_VERBOSE=1: mimalloc printed no options, so malloc is not mimalloc's (err %v)\nstdout:\n%s\nstderr:\n%s",
+			b.Arch, strings.Join(args, " "), err, stdout, stderr)
+	}
 }
