@@ -18,7 +18,7 @@ import (
 var gomod = flag.String("gomod", "", "rlocationpath of third_party/buildah/go.mod")
 
 func TestBuildah(t *testing.T) {
-	version := archtest.ModuleVersion(t, *gomod, "go.podman.io/buildah")
+	version := archtest.ModuleVersion(t, *gomod)
 	archtest.ForEach(t, func(t *testing.T, b archtest.Binary) {
 		if out := b.Run(t, nil, "--version"); !strings.HasPrefix(out, "buildah version "+version+" ") {
 			t.Fatalf("--version = %q, want buildah version %s", out, version)

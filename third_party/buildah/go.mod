@@ -2,7 +2,7 @@ module github.com/rootless-static-toolkits/rootless-static-toolkits/third_party/
 
 go 1.25.6
 
-require go.podman.io/buildah v1.44.0
+require go.podman.io/buildah v1.44.1
 
 require (
 	cyphar.com/go-pathrs v0.2.4 // indirect
@@ -100,6 +100,7 @@ require (
 	github.com/stefanberger/go-pkcs11uri v0.0.0-20230803200340-78284954bff6 // indirect
 	github.com/sylabs/sif/v2 v2.24.0 // indirect
 	github.com/tchap/go-patricia/v2 v2.3.3 // indirect
+	github.com/tonistiigi/dchapes-mode v0.0.0-20250318174251-73d941a28323 // indirect
 	github.com/ulikunitz/xz v0.5.15 // indirect
 	github.com/vbatts/tar-split v0.12.3 // indirect
 	github.com/vbauerster/mpb/v8 v8.12.0 // indirect

@@ -4,4 +4,4 @@
 
 package deps
 
-import _ "github.com/containers/podman/v5/cmd/podman"
+import _ "go.podman.io/podman/v6/cmd/podman"

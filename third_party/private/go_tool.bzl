@@ -22,7 +22,7 @@ def _check_tags(name, gotags):
         if tag in gotags:
             fail("static_go_tool(%s): gotags must not include %r: %s" % (name, tag, why))
 
-def static_go_tool(name, embed, gotags, x_defs, test_srcs):
+def static_go_tool(name, embed, gotags, x_defs, test_srcs, test_arch_data = {}):
     """Declares a static Go tool and its test on every architecture.
 
     go_binary `name` is static (cgo through the zig toolchain), stripped, with no build id;
@@ -36,6 +36,7 @@ def static_go_tool(name, embed, gotags, x_defs, test_srcs):
         <name>.MODULE.bazel).
       x_defs: version stamping as upstream's Makefile does it, with fixed values.
       test_srcs: the Go test that runs the tool.
+      test_arch_data: arch_test's arch_data: executables the test needs for each architecture.
     """
     _check_tags(name, gotags)
     go_binary(
@@ -60,6 +61,7 @@ def static_go_tool(name, embed, gotags, x_defs, test_srcs):
         args = ["-gomod=$(rlocationpath :go.mod)"],
         binary = ":" + name,
         binaries_name = name,
+        arch_data = test_arch_data,
         data = [":go.mod"],
         deps = ["//tools/ocitest"],
     )

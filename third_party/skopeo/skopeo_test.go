@@ -15,7 +15,7 @@ import (
 var gomod = flag.String("gomod", "", "rlocationpath of third_party/skopeo/go.mod")
 
 func TestSkopeo(t *testing.T) {
-	version := archtest.ModuleVersion(t, *gomod, "github.com/containers/skopeo")
+	version := archtest.ModuleVersion(t, *gomod)
 	archtest.ForEach(t, func(t *testing.T, b archtest.Binary) {
 		out := b.Run(t, nil, "--version")
 		if !strings.HasPrefix(out, "skopeo version "+version+" commit: ") {

@@ -34,10 +34,28 @@ type binaryFlags []string
 func (b *binaryFlags) String() string     { return strings.Join(*b, ",") }
 func (b *binaryFlags) Set(v string) error { *b = append(*b, v); return nil }
 
-var flags binaryFlags
+var flags, dataFlags binaryFlags
 
 func init() {
 	flag.Var(&flags, "binary", "ARCH:ELF_MACHINE:RLOCATIONPATH of a binary under test (repeatable)")
+	flag.Var(&dataFlags, "arch_data", "KEY:ARCH:RLOCATIONPATH of an executable built for ARCH (arch_test's arch_data; repeatable)")
+}
+
+// Data returns the path of arch_test's arch_data executable key built for b's architecture.
+func (b Binary) Data(t testing.TB, key string) string {
+	t.Helper()
+	for _, f := range dataFlags {
+		parts := strings.SplitN(f, ":", 3)
+		if len(parts) == 3 && parts[0] == key && parts[1] == b.Arch {
+			p, err := runfiles.Rlocation(parts[2])
+			if err != nil {
+				t.Fatalf("runfile %s: %v", parts[2], err)
+			}
+			return p
+		}
+	}
+	t.Fatalf("no arch_data %q for %s: add it to the arch_test's arch_data", key, b.Arch)
+	return ""
 }
 
 // Binaries returns the binaries passed by arch_test; the test fails if there are none.
@@ -109,9 +127,10 @@ func (b Binary) Exec(env []string, args ...string) (stdout, stderr string, err e
 	return o.String(), e.String(), err
 }
 
-// ModuleVersion returns the version (without "v") at which the go.mod at rlocationpath
-// requires module: tests compare a tool's --version with its one pin.
-func ModuleVersion(t testing.TB, rlocationpath, module string) string {
+// ModuleVersion returns the version (without "v") of the one module that the go.mod at
+// rlocationpath requires directly (a single-line `require` without "// indirect"): tests compare
+// a tool's --version with its one pin.
+func ModuleVersion(t testing.TB, rlocationpath string) string {
 	t.Helper()
 	p, err := runfiles.Rlocation(rlocationpath)
 	if err != nil {
@@ -122,12 +141,12 @@ func ModuleVersion(t testing.TB, rlocationpath, module string) string {
 		t.Fatal(err)
 	}
 	for _, line := range strings.Split(string(data), "\n") {
-		f := strings.Fields(strings.TrimPrefix(strings.TrimSpace(line), "require "))
-		if len(f) >= 2 && f[0] == module {
-			return strings.TrimPrefix(f[1], "v")
+		f := strings.Fields(line)
+		if len(f) == 3 && f[0] == "require" {
+			return strings.TrimPrefix(f[2], "v")
 		}
 	}
-	t.Fatalf("%s does not require %s", rlocationpath, module)
+	t.Fatalf("%s has no single-line direct requirement (the tool's module)", rlocationpath)
 	return ""
 }
 

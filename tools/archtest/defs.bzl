@@ -27,7 +27,7 @@ def arch_binaries(name, binary, **kwargs):
         out.append((arch, ":" + label))
     return out
 
-def arch_test(name, binary, srcs, deps = [], args = [], data = [], binaries_name = None, **kwargs):
+def arch_test(name, binary, srcs, deps = [], args = [], data = [], binaries_name = None, arch_data = {}, **kwargs):
     """go_test `name` over `binary` built for every architecture.
 
     The test receives -binary=<goarch>:<ELF machine>:<rlocationpath> per architecture; the
@@ -42,17 +42,25 @@ def arch_test(name, binary, srcs, deps = [], args = [], data = [], binaries_name
       data: more runfiles.
       binaries_name: if set, the per-architecture builds are public targets
         <binaries_name>_<goarch> (e.g. a tool's release names), else testonly <name>_bin_<goarch>.
+      arch_data: key -> executable built for every architecture too (e.g. a container's
+        payload, or the runtime the binary drives); the test finds the build for a binary's
+        architecture with Binary.Data(t, key).
       **kwargs: passed to go_test.
     """
     if binaries_name:
         built = arch_binaries(binaries_name, binary, visibility = ["//visibility:public"])
     else:
         built = arch_binaries(name + "_bin", binary, testonly = True)
+    extra = []
+    for key, exe in sorted(arch_data.items()):
+        for arch, label in arch_binaries("{}_{}".format(name, key), exe, testonly = True):
+            extra.append((key, arch, label))
     go_test(
         name = name,
         srcs = srcs,
-        data = [label for _, label in built] + data,
-        args = ["-binary={}:{}:$(rlocationpath {})".format(arch.go, arch.elf_machine, label) for arch, label in built] + args,
+        data = [label for _, label in built] + [label for _, _, label in extra] + data,
+        args = ["-binary={}:{}:$(rlocationpath {})".format(arch.go, arch.elf_machine, label) for arch, label in built] +
+               ["-arch_data={}:{}:$(rlocationpath {})".format(key, arch.go, label) for key, arch, label in extra] + args,
         deps = deps + ["//tools/archtest"],
         **kwargs
     )

@@ -1,0 +1,192 @@
+package bump
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const (
+	toolModule = "example.com/tool"
+	commit110  = "0123456789abcdef0123456789abcdef01234567"
+)
+
+// fakeProxy writes a file:// Go module proxy serving toolModule at the given versions; those
+// in noOrigin have a .info without Origin, as some proxies serve.
+func fakeProxy(t *testing.T, versions []string, noOrigin map[string]bool) string {
+	t.Helper()
+	root := t.TempDir()
+	dir := filepath.Join(root, toolModule, "@v")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range versions {
+		info := fmt.Sprintf(`{"Version":"%s","Time":"2026-0%d-02T03:04:05Z","Origin":{"VCS":"git","URL":"https://example.com/tool.git","Hash":"%s","Ref":"refs/tags/%s"}}`,
+			v, i+1, strings.Repeat(fmt.Sprint(i), 40), v)
+		if v == "v1.1.0" {
+			info = strings.Replace(info, strings.Repeat("1", 40), commit110, 1)
+		}
+		if noOrigin[v] {
+			info = fmt.Sprintf(`{"Version":"%s","Time":"2026-0%d-02T03:04:05Z"}`, v, i+1)
+		}
+		gomod := "module " + toolModule + "\n\ngo 1.21\n"
+		var zbuf bytes.Buffer
+		zw := zip.NewWriter(&zbuf)
+		for name, body := range map[string]string{
+			"go.mod":           gomod,
+			"cmd/tool/main.go": "package main\n\nfunc main() { println(\"" + v + "\") }\n",
+		} {
+			w, err := zw.Create(toolModule + "@" + v + "/" + name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.Write([]byte(body))
+		}
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		for ext, data := range map[string][]byte{".info": []byte(info), ".mod": []byte(gomod), ".zip": zbuf.Bytes()} {
+			if err := os.WriteFile(filepath.Join(dir, v+ext), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "list"), []byte(strings.Join(versions, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return "file://" + root
+}
+
+// setup returns a pin directory requiring toolModule at from, and the go command's environment.
+func setup(t *testing.T, proxy, from string) (string, []string) {
+	t.Helper()
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("the go command is not on PATH (e.g. inside a Bazel sandbox): bump runs it; `go test ./tools/release/...` runs this test")
+	}
+	pin := t.TempDir()
+	files := map[string]string{
+		"go.mod":  "module example.com/pin\n\ngo 1.21\n\nrequire " + toolModule + " " + from + "\n",
+		"go.sum":  "",
+		"deps.go": "//go:build tools\n\npackage deps\n\nimport _ \"" + toolModule + "/cmd/tool\"\n",
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(pin, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	home := t.TempDir()
+	env := append(os.Environ(), "GOPROXY="+proxy, "GOSUMDB=off", "GONOSUMDB=", "GOPRIVATE=",
+		"GOMODCACHE="+filepath.Join(home, "mod"), "GOTOOLCHAIN=local", "HOME="+home)
+	return pin, env
+}
+
+func snapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[e.Name()] = string(data)
+	}
+	return out
+}
+
+func TestBumpRewritesThePinAndIsIdempotent(t *testing.T) {
+	proxy := fakeProxy(t, []string{"v1.0.0", "v1.1.0"}, nil)
+	pin, env := setup(t, proxy, "v1.0.0")
+	ctx := context.Background()
+
+	res, err := Run(ctx, Options{Dir: pin, Version: "1.1.0", Env: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Module != toolModule || res.From != "1.0.0" || res.To != "1.1.0" || res.Commit != commit110 {
+		t.Errorf("result = %+v", res)
+	}
+	if got := strings.Join(res.Changed, ","); got != "go.mod,go.sum,stamp.bzl" {
+		t.Errorf("changed = %s, want go.mod,go.sum,stamp.bzl", got)
+	}
+	files := snapshot(t, pin)
+	if !strings.Contains(files["go.mod"], "require "+toolModule+" v1.1.0") {
+		t.Errorf("go.mod does not require v1.1.0:\n%s", files["go.mod"])
+	}
+	if !strings.Contains(files["go.sum"], toolModule+" v1.1.0 h1:") || strings.Contains(files["go.sum"], "v1.0.0") {
+		t.Errorf("go.sum is not the v1.1.0 graph:\n%s", files["go.sum"])
+	}
+	// the fake proxy's v1.1.0 is the second version: time 2026-02-02T03:04:05Z
+	if !strings.Contains(files["stamp.bzl"], `COMMIT = "`+commit110+`"`) || !strings.Contains(files["stamp.bzl"], `TIME = "1770001445"`) {
+		t.Errorf("stamp.bzl:\n%s", files["stamp.bzl"])
+	}
+	if module, ver, err := Pinned(ctx, "go", env, pin); err != nil || module != toolModule || ver != "1.1.0" {
+		t.Errorf("Pinned = %s %s %v", module, ver, err)
+	}
+
+	again, err := Run(ctx, Options{Dir: pin, Version: "v1.1.0", Env: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again.Changed) != 0 {
+		t.Errorf("second run changed %v, want nothing", again.Changed)
+	}
+	if after := snapshot(t, pin); fmt.Sprint(after) != fmt.Sprint(files) {
+		t.Errorf("second run changed the pin:\nbefore %v\nafter  %v", files, after)
+	}
+}
+
+func TestBumpFailuresLeaveTheTreeUntouched(t *testing.T) {
+	proxy := fakeProxy(t, []string{"v1.0.0", "v1.1.0"}, nil)
+	pin, env := setup(t, proxy, "v1.0.0")
+	ctx := context.Background()
+	if _, err := Run(ctx, Options{Dir: pin, Version: "1.0.0", Env: env}); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, pin)
+	for _, tc := range []struct{ version, want string }{
+		{"1.2.0", "cannot pin example.com/tool@v1.2.0"},                    // the proxy does not serve it
+		{"2.0.0", "major version 2"},                                       // another module path
+		{"1.1.0-rc1", "pre-release"},                                       // not a release
+		{"1.1.0 go", "needs go 1.21, newer than the pinned Go SDK 1.20.9"}, // newer than the pinned Go SDK
+		{"latest", "not a version of the form MAJOR.MINOR.PATCH"},          // malformed
+	} {
+		opts := Options{Dir: pin, Version: tc.version, Env: env}
+		if v, ok := strings.CutSuffix(tc.version, " go"); ok {
+			opts.Version, opts.MaxGo = v, "1.20.9"
+		}
+		_, err := Run(ctx, opts)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("bump to %s: error %v, want one saying %q", tc.version, err, tc.want)
+		}
+		if after := snapshot(t, pin); fmt.Sprint(after) != fmt.Sprint(before) {
+			t.Errorf("failed bump to %s changed the tree", tc.version)
+		}
+	}
+}
+
+func TestBumpWithoutOriginLeavesTheCommitEmpty(t *testing.T) {
+	proxy := fakeProxy(t, []string{"v1.0.0", "v1.1.0"}, map[string]bool{"v1.1.0": true})
+	pin, env := setup(t, proxy, "v1.0.0")
+	var log bytes.Buffer
+	res, err := Run(context.Background(), Options{Dir: pin, Version: "1.1.0", Env: env,
+		Logf: func(f string, a ...any) { fmt.Fprintf(&log, f+"\n", a...) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Commit != "" || !strings.Contains(log.String(), "records no commit") {
+		t.Errorf("commit %q, log:\n%s", res.Commit, log.String())
+	}
+	if stamp := snapshot(t, pin)["stamp.bzl"]; !strings.Contains(stamp, `COMMIT = ""`) {
+		t.Errorf("stamp.bzl:\n%s", stamp)
+	}
+}

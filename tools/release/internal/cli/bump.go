@@ -1,0 +1,137 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/bump"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/check"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/config"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/version"
+)
+
+func runBump(ctx context.Context, args []string, env Env) error {
+	fs := newFlags(env, "bump", "[flags] TOOL [VERSION]", `
+Moves TOOL's pin in third_party/TOOL/ to VERSION (default: upstream's newest
+stable release in the tool's tracked lines, asked of GitHub): go.mod and go.sum
+through the Go module proxy (checksum-verified by the go command) and stamp.bzl
+(the tag's commit and time from the proxy's data). Nothing else is touched; a
+failure leaves the tree as it was; bumping to the pinned version changes
+nothing. A new major version with a new module path is refused (rename it by
+hand first). Prints "TOOL FROM -> TO" and the files it rewrote.`)
+	repo := fs.String("repo", "", "the repository's top directory (default: the git work tree containing the current directory)")
+	goCmd := fs.String("go", "go", "the go command")
+	api := addAPIFlags(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() < 1 || fs.NArg() > 2 {
+		return usagef("want TOOL [VERSION], got %d arguments", fs.NArg())
+	}
+	cfg, err := api.loadConfig(env)
+	if err != nil {
+		return err
+	}
+	tool, err := cfg.Tool(fs.Arg(0))
+	if err != nil {
+		return usageError{err}
+	}
+	root := *repo
+	if root == "" {
+		out, err := exec.CommandContext(ctx, "git", "rev-parse", "--show-toplevel").Output()
+		if err != nil {
+			return usagef("not inside a git work tree: give --repo")
+		}
+		root = strings.TrimSpace(string(out))
+	}
+	dir := filepath.Join(root, "third_party", tool.Name)
+	if _, err := os.Stat(filepath.Join(dir, "go.mod")); err != nil {
+		return usagef("%s has no go.mod: is --repo the repository's top directory?", dir)
+	}
+	maxGo, err := pinnedGoSDK(root)
+	if err != nil {
+		return err
+	}
+	target := ""
+	if fs.NArg() == 2 {
+		v, err := version.Parse(fs.Arg(1))
+		if err != nil {
+			return usageError{err}
+		}
+		target = v.String()
+	} else {
+		if target, err = upstreamNewest(ctx, api, env, cfg, tool); err != nil {
+			return err
+		}
+		env.logf("bump: upstream's newest %s is %s", tool.Name, target)
+	}
+	res, err := bump.Run(ctx, bump.Options{Dir: dir, Version: target, Go: *goCmd, MaxGo: maxGo, Logf: env.logf})
+	if err != nil {
+		return err
+	}
+	if len(res.Changed) == 0 {
+		fmt.Fprintf(env.Stdout, "%s %s: already pinned, nothing changed\n", tool.Name, res.To)
+		return nil
+	}
+	fmt.Fprintf(env.Stdout, "%s %s -> %s (%s@v%s, commit %s)\n", tool.Name, res.From, res.To, res.Module, res.To, orNone(res.Commit))
+	for _, f := range res.Changed {
+		fmt.Fprintf(env.Stdout, "  rewrote %s\n", filepath.Join("third_party", tool.Name, f))
+	}
+	return nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}
+
+// pinnedGoSDK reads the Go SDK's version from third_party/pins.json.
+func pinnedGoSDK(root string) (string, error) {
+	data, err := os.ReadFile(filepath.Join(root, "third_party", "pins.json"))
+	if err != nil {
+		return "", fmt.Errorf("reading the pinned Go SDK: %w", err)
+	}
+	var pins struct {
+		GoSDK struct{ Version string } `json:"go_sdk"`
+	}
+	if err := json.Unmarshal(data, &pins); err != nil || pins.GoSDK.Version == "" {
+		return "", fmt.Errorf("third_party/pins.json: no go_sdk version (%v)", err)
+	}
+	return pins.GoSDK.Version, nil
+}
+
+// upstreamNewest is the newest stable upstream release in any of the tool's tracked lines.
+func upstreamNewest(ctx context.Context, api *apiFlags, env Env, cfg *config.Config, tool *config.Tool) (string, error) {
+	client, err := api.client(env, env.getenv("GITHUB_TOKEN"))
+	if err != nil {
+		return "", err
+	}
+	results, err := check.Run(ctx, client, cfg, []*config.Tool{tool}, func(f string, a ...any) { env.logf("warning: "+f, a...) })
+	if err != nil {
+		return "", err
+	}
+	var best *version.Version
+	for _, r := range results {
+		if r.Upstream == "" {
+			continue
+		}
+		v, err := version.Parse(r.Upstream)
+		if err != nil {
+			return "", err
+		}
+		if best == nil || v.Compare(*best) > 0 {
+			best = &v
+		}
+	}
+	if best == nil {
+		return "", fmt.Errorf("%s: no stable upstream release in the tracked lines %v", tool.Name, tool.Lines)
+	}
+	return best.String(), nil
+}
