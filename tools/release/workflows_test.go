@@ -42,8 +42,9 @@ type workflow struct {
 		Permissions map[string]string `yaml:"permissions"`
 		Uses        string            `yaml:"uses"`
 		Steps       []struct {
-			Uses string `yaml:"uses"`
-			Run  string `yaml:"run"`
+			Uses string            `yaml:"uses"`
+			Run  string            `yaml:"run"`
+			Env  map[string]string `yaml:"env"`
 		} `yaml:"steps"`
 	} `yaml:"jobs"`
 }
@@ -122,18 +123,30 @@ func TestPublishWorkflow(t *testing.T) {
 			t.Errorf("publish.yml: input %s missing or optional", in)
 		}
 	}
+	if in, ok := spec.Inputs["commit"]; !ok || in.Required {
+		t.Errorf("publish.yml: input commit missing or required")
+	}
 	job := w.Jobs["publish"]
 	if job.Permissions["id-token"] != "write" || job.Permissions["contents"] != "write" {
 		t.Errorf("publish job permissions = %v", job.Permissions)
 	}
 	var steps []string
+	commit := ""
 	for _, s := range job.Steps {
 		steps = append(steps, s.Run)
+		if strings.Contains(s.Run, "publish --tool") {
+			commit = s.Env["COMMIT"]
+		}
 	}
 	all := strings.Join(steps, "\n")
-	for _, want := range []string{" checksums dist", " sign --keyless ", "publish --tool", "--certificate-identity-regexp", "--certificate-oidc-issuer https://token.actions.githubusercontent.com"} {
+	// --keyless: the identity is our publish.yml on main (signing.PublishIdentityRegexp).
+	for _, want := range []string{" checksums dist", " sign --keyless ", `publish --tool "$TOOL" --version "$VERSION" --commit "$COMMIT" --keyless`} {
 		if !strings.Contains(all, want) {
 			t.Errorf("publish.yml does not run %q", want)
 		}
+	}
+	// The tag lands on the commit built, not wherever main is when the draft is published.
+	if commit != "${{ inputs.commit || github.sha }}" {
+		t.Errorf("publish.yml: the publish step's COMMIT is %q", commit)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -19,9 +20,10 @@ import (
 // FileName is the name of the checksum file inside a release directory.
 const FileName = "checksums.txt"
 
-// Files are the names checksummed in a release directory: regular files,
-// excluding checksums.txt itself and signature material (which is made after
-// checksums.txt and so cannot be listed in it).
+// Files are the names checksummed in a release directory: every entry
+// except checksums.txt itself, signature material (which is made after
+// checksums.txt and so cannot be listed in it) and hidden files. Each must be
+// a regular file: a symlink or directory among them is an error, not skipped.
 func Files(dir string) ([]string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -30,13 +32,44 @@ func Files(dir string) ([]string, error) {
 	var names []string
 	for _, e := range entries {
 		n := e.Name()
-		if !e.Type().IsRegular() || n == FileName || IsSignatureFile(n) || strings.HasPrefix(n, ".") {
+		if n == FileName || IsSignatureFile(n) || strings.HasPrefix(n, ".") {
 			continue
+		}
+		if err := notRegular(filepath.Join(dir, n), e.Type()); err != nil {
+			return nil, err
 		}
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	return names, nil
+}
+
+// Regular returns an error naming path and what it is unless path itself,
+// not what a symlink points to, is a regular file.
+func Regular(path string) error {
+	st, err := os.Lstat(path)
+	if err != nil {
+		return err
+	}
+	return notRegular(path, st.Mode())
+}
+
+func notRegular(path string, mode fs.FileMode) error {
+	var what string
+	switch {
+	case mode.IsRegular():
+		return nil
+	case mode&fs.ModeSymlink != 0:
+		what = "a symlink"
+		if target, err := os.Readlink(path); err == nil {
+			what += " to " + target
+		}
+	case mode.IsDir():
+		what = "a directory"
+	default:
+		what = fmt.Sprintf("of type %v", mode.Type())
+	}
+	return fmt.Errorf("%s is %s, not a regular file", path, what)
 }
 
 // IsSignatureFile reports names written by `release sign`.

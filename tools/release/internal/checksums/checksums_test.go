@@ -106,3 +106,52 @@ func TestVerifyProblems(t *testing.T) {
 		t.Error("Verify of a directory without checksums.txt succeeded")
 	}
 }
+
+// Only regular files are covered: a symlink or directory where an archive
+// belongs is an error naming it, not something to skip.
+func TestWriteRefusesWhatIsNotARegularFile(t *testing.T) {
+	for what, mk := range map[string]func(path string) error{
+		"a symlink to ": func(p string) error {
+			return os.Symlink(filepath.Join(t.TempDir(), "elsewhere.tar.zst"), p)
+		},
+		"a directory": func(p string) error { return os.Mkdir(p, 0o755) },
+	} {
+		dir := t.TempDir()
+		writeFiles(t, dir, map[string]string{"a-linux-amd64.tar.zst": "a", ".hidden": "h"})
+		arm := filepath.Join(dir, "a-linux-arm64.tar.zst")
+		if err := mk(arm); err != nil {
+			t.Fatal(err)
+		}
+		want := arm + " is " + what
+		if _, err := Write(dir); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Write with %s: err = %v, want it to say %q", what, err, want)
+		}
+		if _, err := os.Stat(filepath.Join(dir, FileName)); err == nil {
+			t.Errorf("Write with %s wrote %s", what, FileName)
+		}
+		writeFiles(t, dir, map[string]string{FileName: "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb  a-linux-amd64.tar.zst\n"})
+		if _, err := Verify(dir); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Verify with %s: err = %v, want it to say %q", what, err, want)
+		}
+	}
+}
+
+func TestRegular(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "f")
+	writeFiles(t, dir, map[string]string{"f": "x"})
+	if err := Regular(file); err != nil {
+		t.Errorf("Regular(regular file) = %v", err)
+	}
+	link := filepath.Join(dir, "l")
+	os.Symlink("f", link)
+	if err := Regular(link); err == nil || err.Error() != link+" is a symlink to f, not a regular file" {
+		t.Errorf("Regular(symlink) = %v", err)
+	}
+	if err := Regular(dir); err == nil || err.Error() != dir+" is a directory, not a regular file" {
+		t.Errorf("Regular(directory) = %v", err)
+	}
+	if err := Regular(filepath.Join(dir, "missing")); err == nil || !os.IsNotExist(err) {
+		t.Errorf("Regular(missing) = %v", err)
+	}
+}

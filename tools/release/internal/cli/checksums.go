@@ -9,9 +9,10 @@ import (
 
 func runChecksums(_ context.Context, args []string, env Env) error {
 	fs := newFlags(env, "checksums", "DIR", `
-Write DIR/checksums.txt: the SHA-256 of every regular file in DIR except
+Write DIR/checksums.txt: the SHA-256 of every file in DIR except
 checksums.txt itself, signature material (*.sig, *.pem, *.sigstore.json) and
-hidden files, sorted by name, in the format 'sha256sum -c' reads. The file is
+hidden files, sorted by name, in the format 'sha256sum -c' reads. Each must be
+a regular file: a symlink or a directory among them is an error. The file is
 written to a temporary name and renamed, so it is never seen half-written.`)
 	if err := parse(fs, args); err != nil {
 		return err

@@ -11,9 +11,14 @@ import (
 	"time"
 
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/fakegithub"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/signing"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/signing/signingtest"
 )
 
 const ours = "rootless-static-toolkits/rootless-static-toolkits"
+
+// built is the commit the test releases are built from.
+const built = "89abcdef0123456789abcdef0123456789ABCDEF"
 
 var podmanArchives = []string{
 	"podman-full-linux-amd64.tar.zst", "podman-full-linux-arm64.tar.zst",
@@ -85,19 +90,24 @@ func TestEndToEnd(t *testing.T) {
 		t.Errorf("verify printed %q", out)
 	}
 
-	// Dry run: reads only, needs no token.
-	code, _, stderr := run(t, map[string]string{"GITHUB_API_URL": fake.APIURL()},
+	// Dry run: reads only, needs no token. In GitHub Actions the commit is $GITHUB_SHA.
+	code, _, stderr := run(t, map[string]string{"GITHUB_API_URL": fake.APIURL(), "GITHUB_SHA": built},
 		"publish", "--tool", "podman", "--version", "5.8.4", "--key", pub, "--dry-run", dir)
-	if code != 0 || !strings.Contains(stderr, "would create draft release podman-v5.8.4") {
+	if code != 0 || !strings.Contains(stderr, "would create draft release podman-v5.8.4 \"Podman 5.8.4\" at commit "+strings.ToLower(built)) {
 		t.Fatalf("dry run: exit %d\n%s", code, stderr)
 	}
 	if st := fake.Stats(); st.ReleasesCreated != 0 || st.Uploads != 0 {
 		t.Fatalf("dry run wrote: %+v", st)
 	}
 
-	code, _, stderr = run(t, environ, "publish", "--tool", "podman", "--version", "v5.8.4", "--key", pub, dir)
+	// --commit wins over $GITHUB_SHA.
+	environ["GITHUB_SHA"] = "0000000000000000000000000000000000000000"
+	code, _, stderr = run(t, environ, "publish", "--tool", "podman", "--version", "v5.8.4", "--commit", built, "--key", pub, dir)
 	if code != 0 {
 		t.Fatalf("publish: exit %d\n%s", code, stderr)
+	}
+	if rels := fake.Releases(ours, "podman-v5.8.4"); len(rels) != 1 || rels[0].Commitish != strings.ToLower(built) {
+		t.Errorf("the release does not target the built commit %s: %+v", built, rels)
 	}
 	want := map[string][]byte{}
 	entries, _ := os.ReadDir(dir)
@@ -119,9 +129,14 @@ func TestEndToEnd(t *testing.T) {
 
 	// A re-run uploads nothing.
 	before := fake.Stats().Uploads
-	mustRun(t, environ, "publish", "--tool", "podman", "--version", "5.8.4", "--key", pub, dir)
+	mustRun(t, environ, "publish", "--tool", "podman", "--version", "5.8.4", "--commit", built, "--key", pub, dir)
 	if after := fake.Stats().Uploads; after != before {
 		t.Errorf("re-run uploaded %d files", after-before)
+	}
+	// A run from another commit does not add to it.
+	code, _, stderr = run(t, environ, "publish", "--tool", "podman", "--version", "5.8.4", "--key", pub, dir)
+	if code != ExitFailure || !strings.Contains(stderr, "not the commit being published, 0000000000000000000000000000000000000000") {
+		t.Errorf("publish from another commit: exit %d\n%s", code, stderr)
 	}
 
 	ghOutput := filepath.Join(t.TempDir(), "github_output")
@@ -154,10 +169,25 @@ func TestBadInput(t *testing.T) {
 	for _, a := range podmanArchives[:3] {
 		os.WriteFile(filepath.Join(noArm, a), []byte(a), 0o644)
 	}
+	// The arm64 archive a symlink to a copy elsewhere, or a directory.
+	linked, asDir := t.TempDir(), t.TempDir()
+	for _, d := range []string{linked, asDir} {
+		for _, a := range podmanArchives[:3] {
+			os.WriteFile(filepath.Join(d, a), []byte(a), 0o644)
+		}
+	}
+	elsewhere := filepath.Join(t.TempDir(), podmanArchives[3])
+	os.WriteFile(elsewhere, []byte(podmanArchives[3]), 0o644)
+	os.Symlink(elsewhere, filepath.Join(linked, podmanArchives[3]))
+	os.Mkdir(filepath.Join(asDir, podmanArchives[3]), 0o755)
+	for _, d := range []string{linked, asDir} {
+		os.WriteFile(filepath.Join(d, "checksums.txt"), nil, 0o644)
+	}
 	token := map[string]string{"GITHUB_TOKEN": "tok", "GITHUB_API_URL": "http://127.0.0.1:1/"}
 	pw := map[string]string{"COSIGN_PASSWORD": "pw"}
+	key := strings.TrimSuffix(pub, ".pub") + ".key"
 	publish := func(extra ...string) []string {
-		return append([]string{"publish", "--tool", "podman", "--version", "5.8.4", "--key", pub}, extra...)
+		return append([]string{"publish", "--tool", "podman", "--version", "5.8.4", "--commit", built, "--key", pub}, extra...)
 	}
 	cases := []struct {
 		name    string
@@ -174,11 +204,21 @@ func TestBadInput(t *testing.T) {
 		{"malformed version", token, []string{"publish", "--tool", "podman", "--version", "5.8", "--key", pub, dir}, ExitUsage, `malformed --version "5.8"`},
 		{"pre-release version", token, []string{"publish", "--tool", "podman", "--version", "6.0.0-rc1", "--key", pub, dir}, ExitUsage, `malformed --version "6.0.0-rc1"`},
 		{"missing version", token, []string{"publish", "--tool", "podman", "--key", pub, dir}, ExitUsage, "--version is required"},
+		{"missing commit", token, []string{"publish", "--tool", "podman", "--version", "5.8.4", "--key", pub, dir}, ExitUsage, "--commit is required"},
+		{"short commit", token, []string{"publish", "--tool", "podman", "--version", "5.8.4", "--commit", "89abcde", "--key", pub, dir}, ExitUsage, `malformed --commit "89abcde": want a full commit SHA`},
+		{"branch as commit", token, []string{"publish", "--tool", "podman", "--version", "5.8.4", "--commit", "main", "--key", pub, dir}, ExitUsage, `malformed --commit "main"`},
+		{"malformed GITHUB_SHA", map[string]string{"GITHUB_SHA": "refs/heads/main"}, []string{"publish", "--tool", "podman", "--version", "5.8.4", "--key", pub, "--dry-run", dir}, ExitUsage, `malformed $GITHUB_SHA "refs/heads/main"`},
 		{"missing token", nil, publish(dir), ExitUsage, "GITHUB_TOKEN is not set"},
-		{"no verification flags", token, []string{"publish", "--tool", "podman", "--version", "5.8.4", dir}, ExitUsage, "give --key"},
+		{"no verification flags", token, []string{"publish", "--tool", "podman", "--version", "5.8.4", "--commit", built, dir}, ExitUsage, "give --key"},
 		{"half the keyless flags", token, []string{"verify", "--certificate-oidc-issuer", "https://x", dir}, ExitUsage, "needs both"},
+		{"keyless and a key", nil, []string{"verify", "--keyless", "--key", pub, dir}, ExitUsage, "give it without them and without --key"},
+		{"keyless and an identity", nil, []string{"verify", "--keyless", "--certificate-identity-regexp", ".*", dir}, ExitUsage, "--keyless stands for"},
 		{"missing directory", token, publish(filepath.Join(dir, "nope")), ExitFailure, "nope does not exist"},
 		{"missing archive", token, publish(noArm), ExitFailure, "lacks archives of podman: podman-minimal-linux-arm64.tar.zst"},
+		{"archive is a symlink", token, publish(linked), ExitFailure, filepath.Join(linked, podmanArchives[3]) + " is a symlink to " + elsewhere + ", not a regular file"},
+		{"archive is a directory", token, publish(asDir), ExitFailure, filepath.Join(asDir, podmanArchives[3]) + " is a directory, not a regular file"},
+		{"dry run: archive is a symlink", nil, publish("--dry-run", linked), ExitFailure, filepath.Join(linked, podmanArchives[3]) + " is a symlink"},
+		{"dry run: archive is a directory", nil, publish("--dry-run", asDir), ExitFailure, filepath.Join(asDir, podmanArchives[3]) + " is a directory"},
 		{"two directories", token, publish(dir, dir), ExitUsage, "want exactly one release directory"},
 		{"bad API URL", map[string]string{"GITHUB_TOKEN": "t"}, publish("--api-url", "ftp://x", dir), ExitUsage, `API URL "ftp://x/" is not an http(s) URL`},
 		{"unreachable API", token, publish("--retries", "0", dir), ExitFailure, "127.0.0.1:1"},
@@ -186,6 +226,9 @@ func TestBadInput(t *testing.T) {
 		{"sign without password", nil, []string{"sign", "--key", strings.TrimSuffix(pub, ".pub") + ".key", filepath.Join(dir, podmanArchives[0])}, ExitUsage, "COSIGN_PASSWORD is not set"},
 		{"sign wrong password", map[string]string{"COSIGN_PASSWORD": "nope"}, []string{"sign", "--key", strings.TrimSuffix(pub, ".pub") + ".key", filepath.Join(dir, podmanArchives[0])}, ExitFailure, "is COSIGN_PASSWORD right?"},
 		{"sign missing key", pw, []string{"sign", "--key", "/no/such.key", filepath.Join(dir, podmanArchives[0])}, ExitFailure, "/no/such.key"},
+		{"sign a symlink", pw, []string{"sign", "--key", key, filepath.Join(linked, podmanArchives[0]), filepath.Join(linked, podmanArchives[3])}, ExitFailure, filepath.Join(linked, podmanArchives[3]) + " is a symlink to " + elsewhere},
+		{"sign a directory", pw, []string{"sign", "--key", key, filepath.Join(asDir, podmanArchives[3])}, ExitFailure, filepath.Join(asDir, podmanArchives[3]) + " is a directory"},
+		{"sign keyless a symlink", nil, []string{"sign", "--keyless", filepath.Join(linked, podmanArchives[3])}, ExitFailure, filepath.Join(linked, podmanArchives[3]) + " is a symlink"},
 		{"sign nothing", pw, []string{"sign", "--key", pub}, ExitUsage, "no files to sign"},
 		{"sign no mode", pw, []string{"sign", filepath.Join(dir, podmanArchives[0])}, ExitUsage, "give --key cosign.key, or --keyless"},
 		{"keyless without token", nil, []string{"sign", "--keyless", filepath.Join(dir, podmanArchives[0])}, ExitFailure, "id-token: write"},
@@ -193,6 +236,8 @@ func TestBadInput(t *testing.T) {
 		{"verify missing key", nil, []string{"verify", "--key", "/no/such.pub", "x"}, ExitFailure, "/no/such.pub"},
 		{"checksums no directory", nil, []string{"checksums"}, ExitUsage, "want exactly one directory"},
 		{"checksums missing directory", nil, []string{"checksums", "/no/such/dir"}, ExitFailure, "/no/such/dir"},
+		{"checksums over a symlink", nil, []string{"checksums", linked}, ExitFailure, filepath.Join(linked, podmanArchives[3]) + " is a symlink to " + elsewhere + ", not a regular file"},
+		{"checksums over a directory", nil, []string{"checksums", asDir}, ExitFailure, filepath.Join(asDir, podmanArchives[3]) + " is a directory, not a regular file"},
 		{"keygen without password", nil, []string{"keygen", "--output-prefix", filepath.Join(t.TempDir(), "k")}, ExitUsage, "COSIGN_PASSWORD is not set"},
 		{"check with arguments", nil, []string{"check", "podman"}, ExitUsage, "unexpected arguments"},
 		{"config missing", nil, []string{"check", "--config", "/no/such.json"}, ExitUsage, "/no/such.json"},
@@ -204,6 +249,10 @@ func TestBadInput(t *testing.T) {
 				t.Errorf("exit %d (want %d), stderr:\n%s\nwant it to contain %q", code, c.code, stderr, c.stderr)
 			}
 		})
+	}
+	// A refused sign signs none of its files.
+	if _, err := os.Stat(filepath.Join(linked, podmanArchives[0]+".sig")); err == nil {
+		t.Error("sign wrote a signature although one of its files is a symlink")
 	}
 }
 
@@ -239,5 +288,23 @@ func TestHelpTellsTheTruth(t *testing.T) {
 				t.Errorf("%s: synopsis names --%s, which is not a flag", c.name, m[1])
 			}
 		}
+	}
+}
+
+// --keyless (what publish.yml passes) accepts exactly our publish workflow on
+// main, from GitHub Actions' OIDC issuer.
+func TestKeylessMeansOurPublishWorkflowOnMain(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "trusted_root.json")
+	signingtest.Fulcio(t, "https://example.com").WriteTrustedRoot(t, root)
+	v, err := (&verifyFlags{keyless: true, trustedRoot: root}).verifier(ours)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := v.(*signing.KeylessVerifier).Identity
+	if re := id.SubjectAlternativeName.Regexp.String(); re != signing.PublishIdentityRegexp(ours) || !strings.HasSuffix(re, "@refs/heads/main$") {
+		t.Errorf("--keyless accepts identities matching %s", re)
+	}
+	if id.Issuer.Issuer != signing.GitHubIssuer {
+		t.Errorf("--keyless accepts issuer %q", id.Issuer.Issuer)
 	}
 }

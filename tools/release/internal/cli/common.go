@@ -67,23 +67,31 @@ func (f *apiFlags) client(env Env, token string) (*ghapi.Client, error) {
 }
 
 // verifyFlags choose how signatures are checked: by public key, or by the
-// keyless certificate identity.
+// keyless certificate identity (--keyless: ours).
 type verifyFlags struct {
 	key, identity, issuer, trustedRoot string
+	keyless                            bool
 }
 
 func addVerifyFlags(fs *flag.FlagSet) *verifyFlags {
 	f := &verifyFlags{}
 	fs.StringVar(&f.key, "key", "", "cosign public key (PEM) that made the signatures")
+	fs.BoolVar(&f.keyless, "keyless", false, "keyless, as our releases are signed: the certificate must name .github/workflows/publish.yml of the config's repository run on "+signing.ReleaseRef+", and issuer "+signing.GitHubIssuer)
 	fs.StringVar(&f.identity, "certificate-identity-regexp", "", "keyless: regular expression the certificate's identity (the workflow URL) must match")
 	fs.StringVar(&f.issuer, "certificate-oidc-issuer", "", "keyless: the OIDC issuer, e.g. "+signing.GitHubIssuer)
 	fs.StringVar(&f.trustedRoot, "trusted-root", "", "keyless: Sigstore trusted_root.json (default: fetched through Sigstore's TUF repository)")
 	return f
 }
 
-func (f *verifyFlags) verifier() (signing.Verifier, error) {
+// verifier makes the Verifier; repo (owner/name) is whose publish workflow
+// --keyless accepts.
+func (f *verifyFlags) verifier(repo string) (signing.Verifier, error) {
 	keyless := f.identity != "" || f.issuer != ""
 	switch {
+	case f.keyless && (f.key != "" || keyless):
+		return nil, usagef("--keyless stands for --certificate-identity-regexp and --certificate-oidc-issuer; give it without them and without --key")
+	case f.keyless:
+		return signing.NewKeylessVerifier(f.trustedRoot, signing.PublishIdentityRegexp(repo), signing.GitHubIssuer)
 	case f.key != "" && keyless:
 		return nil, usagef("give --key or the keyless flags, not both")
 	case f.key != "":
@@ -93,5 +101,5 @@ func (f *verifyFlags) verifier() (signing.Verifier, error) {
 	case keyless:
 		return nil, usagef("keyless verification needs both --certificate-identity-regexp and --certificate-oidc-issuer")
 	}
-	return nil, usagef("give --key, or --certificate-identity-regexp and --certificate-oidc-issuer, to check signatures")
+	return nil, usagef("give --key, --keyless, or --certificate-identity-regexp and --certificate-oidc-issuer, to check signatures")
 }

@@ -2,21 +2,24 @@ package cli
 
 import (
 	"context"
+	"regexp"
+	"strings"
 
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/publish"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/version"
 )
 
 func runPublish(ctx context.Context, args []string, env Env) error {
-	fs := newFlags(env, "publish", "--tool T --version V (--key cosign.pub | --certificate-identity-regexp RE --certificate-oidc-issuer URL) [--dry-run] DIR", `
+	fs := newFlags(env, "publish", "--tool T --version V --commit SHA (--key cosign.pub | --keyless | --certificate-identity-regexp RE --certificate-oidc-issuer URL) [--dry-run] DIR", `
 Publish DIR as the GitHub release {tool}-v{version} titled "{Title} {version}"
-in the repository named in the config.
+in the repository named in the config, its tag at commit SHA.
 
 First DIR is checked, and nothing is published unless: every archive the
-config names for the tool is there, checksums.txt matches the files, and
-every file listed in it and checksums.txt itself has a signature that
-verifies. Then the release is found (published, or a draft left by an earlier
-attempt) or created as a draft; every file and its signature material is
+config names for the tool is there as a regular file (not a symlink or a
+directory), checksums.txt matches the files, and every file listed in it and
+checksums.txt itself has a signature that verifies. Then the release is found
+(published, or a draft left by an earlier attempt; either must target SHA)
+or created as a draft targeting SHA; every file and its signature material is
 uploaded unless an asset with the same content is there; the draft is then
 published. Safe to re-run after any failure: only what is missing is
 uploaded. An existing asset with other content (compared by SHA-256) is an
@@ -27,6 +30,7 @@ Needs $GITHUB_TOKEN (contents: write), except with --dry-run, which only
 reads and prints what it would do. Uploads print progress on stderr.`)
 	tool := fs.String("tool", "", "tool to publish (required)")
 	ver := fs.String("version", "", "upstream version, MAJOR.MINOR.PATCH (required)")
+	commit := fs.String("commit", "", "the commit the archives were built from, a full 40-hex-digit SHA; the release's tag is made there (required; default $GITHUB_SHA, which GitHub Actions sets)")
 	dryRun := fs.Bool("dry-run", false, "check and print what would be done; change nothing")
 	vf := addVerifyFlags(fs)
 	api := addAPIFlags(fs)
@@ -54,11 +58,21 @@ reads and prints what it would do. Uploads print progress on stderr.`)
 	if err != nil || !v.Stable() {
 		return usagef("malformed --version %q: want MAJOR.MINOR.PATCH, e.g. 5.8.4", *ver)
 	}
+	sha, from := *commit, "--commit"
+	if sha == "" {
+		sha, from = env.getenv("GITHUB_SHA"), "$GITHUB_SHA"
+	}
+	if sha == "" {
+		return usagef("--commit is required: the SHA of the commit the archives were built from, where the tag is made")
+	}
+	if !fullSHA.MatchString(sha) {
+		return usagef("malformed %s %q: want a full commit SHA, 40 hex digits", from, sha)
+	}
 	token := env.getenv("GITHUB_TOKEN")
 	if token == "" && !*dryRun {
 		return usagef("GITHUB_TOKEN is not set; publishing needs a token with contents: write")
 	}
-	verifier, err := vf.verifier()
+	verifier, err := vf.verifier(cfg.Repository)
 	if err != nil {
 		return err
 	}
@@ -67,7 +81,9 @@ reads and prints what it would do. Uploads print progress on stderr.`)
 		return err
 	}
 	return publish.Run(ctx, publish.Options{
-		Client: client, Repo: cfg.Repository, Tool: t, Version: v,
+		Client: client, Repo: cfg.Repository, Tool: t, Version: v, Commit: strings.ToLower(sha),
 		Dir: fs.Arg(0), Verifier: verifier, DryRun: *dryRun, Log: env.logf,
 	})
 }
+
+var fullSHA = regexp.MustCompile(`^[0-9a-fA-F]{40}$`)

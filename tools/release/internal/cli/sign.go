@@ -5,12 +5,15 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/checksums"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/signing"
 )
 
 func runSign(ctx context.Context, args []string, env Env) error {
 	fs := newFlags(env, "sign", "(--key cosign.key | --keyless) FILE...", `
-Sign each FILE with cosign and write FILE.sig (base64 signature).
+Sign each FILE with cosign and write FILE.sig (base64 signature). Each FILE
+must be a regular file, not a symlink or a directory; if one is not, nothing
+is signed.
 
 --key signs offline with a cosign private key (password in $COSIGN_PASSWORD);
 nothing is sent to a transparency log. Verify with 'release verify --key
@@ -21,10 +24,10 @@ cosign.pub' or 'cosign verify-blob --key cosign.pub --signature FILE.sig
 the GitHub Actions workflow (needs 'permissions: id-token: write'; elsewhere
 set $SIGSTORE_ID_TOKEN), signs with an ephemeral key, logs the signature in
 Rekor, and also writes FILE.pem (certificate) and FILE.sigstore.json (bundle).
-Verify with 'release verify --certificate-identity-regexp ...
---certificate-oidc-issuer ...' or 'cosign verify-blob --bundle
-FILE.sigstore.json --new-bundle-format --certificate-identity-regexp ...
---certificate-oidc-issuer ... FILE'.`)
+Verify with 'release verify --keyless FILE' (signed by our publish.yml on
+main) or 'cosign verify-blob --bundle FILE.sigstore.json
+--certificate-identity-regexp RE --certificate-oidc-issuer URL FILE', with
+RE and URL as tools/release/README.md gives them.`)
 	key := fs.String("key", "", "cosign private key file")
 	keyless := fs.Bool("keyless", false, "sign keyless through Fulcio and Rekor")
 	fulcio := fs.String("fulcio-url", signing.DefaultFulcioURL, "keyless: Fulcio URL")
@@ -34,6 +37,12 @@ FILE.sigstore.json --new-bundle-format --certificate-identity-regexp ...
 	}
 	if fs.NArg() == 0 {
 		return usagef("no files to sign")
+	}
+	for _, f := range fs.Args() {
+		// A symlink's signature would vouch for whatever it points to later.
+		if err := checksums.Regular(f); err != nil {
+			return err
+		}
 	}
 	var signer signing.Signer
 	switch {

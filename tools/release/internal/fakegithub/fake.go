@@ -30,9 +30,14 @@ type Release struct {
 	ID         int64
 	Tag, Name  string
 	Body       string
+	Commitish  string // target_commitish: where publishing a draft makes the tag
 	Draft, Pre bool
 	Assets     []*Asset
 }
+
+// DefaultBranch is what GitHub records as target_commitish when a release
+// is created without one.
+const DefaultBranch = "main"
 
 // Asset is a stored asset; State is "uploaded" or, after a dropped upload, "starter".
 type Asset struct {
@@ -74,12 +79,13 @@ func (s *Server) AddRepo(repo string) {
 	}
 }
 
-// AddRelease stores a release directly (upstream history, earlier releases).
+// AddRelease stores a release directly (upstream history, earlier releases),
+// targeting DefaultBranch; tests may set its Commitish before the first request.
 func (s *Server) AddRelease(repo, tag string, draft, pre bool) *Release {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.nextID++
-	r := &Release{ID: s.nextID, Tag: tag, Name: tag, Draft: draft, Pre: pre}
+	r := &Release{ID: s.nextID, Tag: tag, Name: tag, Commitish: DefaultBranch, Draft: draft, Pre: pre}
 	s.repos[repo] = append(s.repos[repo], r)
 	return r
 }

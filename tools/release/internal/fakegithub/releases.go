@@ -10,7 +10,7 @@ import (
 func (s *Server) releaseJSON(repo string, rel *Release) map[string]any {
 	return map[string]any{
 		"id": rel.ID, "tag_name": rel.Tag, "name": rel.Name, "body": rel.Body,
-		"draft": rel.Draft, "prerelease": rel.Pre,
+		"target_commitish": rel.Commitish, "draft": rel.Draft, "prerelease": rel.Pre,
 		"upload_url": fmt.Sprintf("%s/uploads/repos/%s/releases/%d/assets{?name,label}", s.URL, repo, rel.ID),
 	}
 }
@@ -50,11 +50,12 @@ func (s *Server) createRelease(w http.ResponseWriter, r *http.Request, repo stri
 		return
 	}
 	var in struct {
-		Tag   string `json:"tag_name"`
-		Name  string `json:"name"`
-		Body  string `json:"body"`
-		Draft bool   `json:"draft"`
-		Pre   bool   `json:"prerelease"`
+		Tag       string `json:"tag_name"`
+		Commitish string `json:"target_commitish"`
+		Name      string `json:"name"`
+		Body      string `json:"body"`
+		Draft     bool   `json:"draft"`
+		Pre       bool   `json:"prerelease"`
 	}
 	if err := json.NewDecoder(r.Body).Decode(&in); err != nil || in.Tag == "" {
 		writeError(w, http.StatusBadRequest, "Problems parsing JSON")
@@ -69,8 +70,11 @@ func (s *Server) createRelease(w http.ResponseWriter, r *http.Request, repo stri
 			return
 		}
 	}
+	if in.Commitish == "" {
+		in.Commitish = DefaultBranch // as GitHub does
+	}
 	s.nextID++
-	rel := &Release{ID: s.nextID, Tag: in.Tag, Name: in.Name, Body: in.Body, Draft: in.Draft, Pre: in.Pre}
+	rel := &Release{ID: s.nextID, Tag: in.Tag, Name: in.Name, Body: in.Body, Commitish: in.Commitish, Draft: in.Draft, Pre: in.Pre}
 	s.repos[repo] = append(s.repos[repo], rel)
 	s.stats.ReleasesCreated++
 	writeJSON(w, http.StatusCreated, s.releaseJSON(repo, rel))

@@ -19,6 +19,7 @@ type Release struct {
 	ID        int64
 	Tag       string
 	Name      string
+	Commitish string // target_commitish: the branch or commit SHA a draft's tag will be made at
 	Draft     bool
 	Pre       bool
 	UploadURL string
@@ -26,7 +27,7 @@ type Release struct {
 
 func fromGitHub(r *github.RepositoryRelease) *Release {
 	return &Release{
-		ID: r.GetID(), Tag: r.GetTagName(), Name: r.GetName(),
+		ID: r.GetID(), Tag: r.GetTagName(), Name: r.GetName(), Commitish: r.GetTargetCommitish(),
 		Draft: r.GetDraft(), Pre: r.GetPrerelease(), UploadURL: r.GetUploadURL(),
 	}
 }
@@ -77,11 +78,12 @@ func (c *Client) ReleaseByTag(ctx context.Context, repo, tag string) (*Release, 
 	return fromGitHub(r), nil
 }
 
-// CreateDraft creates a draft release; the tag is made when it is published.
-func (c *Client) CreateDraft(ctx context.Context, repo, tag, title, body string) (*Release, error) {
+// CreateDraft creates a draft release; the tag is made at commitish (a
+// commit SHA or a branch) when it is published.
+func (c *Client) CreateDraft(ctx context.Context, repo, tag, commitish, title, body string) (*Release, error) {
 	owner, name := config.SplitRepo(repo)
 	r, _, err := c.Raw.Repositories.CreateRelease(ctx, owner, name, &github.RepositoryRelease{
-		TagName: &tag, Name: &title, Body: &body, Draft: github.Bool(true),
+		TagName: &tag, TargetCommitish: &commitish, Name: &title, Body: &body, Draft: github.Bool(true),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("creating release %s in %s: %w", tag, repo, Explain(err))

@@ -77,7 +77,7 @@ func TestRetriesAreBounded(t *testing.T) {
 func TestPostIsNotRetriedOnServerError(t *testing.T) {
 	h := newHarness(t, 3)
 	h.fake.Inject(&fakegithub.Fault{Method: "POST", Path: "/releases$", Kind: fakegithub.ActThen500})
-	if _, err := h.client.CreateDraft(context.Background(), repo, "x-v1.0.0", "X 1.0.0", ""); err == nil {
+	if _, err := h.client.CreateDraft(context.Background(), repo, "x-v1.0.0", "main", "X 1.0.0", ""); err == nil {
 		t.Fatal("CreateDraft succeeded on a 500")
 	}
 	if st := h.fake.Stats(); st.Requests != 1 || st.ReleasesCreated != 1 {
@@ -99,7 +99,7 @@ func TestRateLimitsAreHonoured(t *testing.T) {
 		h := newHarness(t, 3)
 		// POST too: GitHub refuses before acting, so a retry is safe.
 		h.fake.Inject(&fakegithub.Fault{Method: "POST", Path: "/releases$", Kind: c.kind, Seconds: c.secs})
-		if _, err := h.client.CreateDraft(context.Background(), repo, "x-v1.0.0", "X 1.0.0", ""); err != nil {
+		if _, err := h.client.CreateDraft(context.Background(), repo, "x-v1.0.0", "main", "X 1.0.0", ""); err != nil {
 			t.Errorf("kind %d: %v", c.kind, err)
 			continue
 		}
@@ -147,7 +147,7 @@ func TestClearMessagesFor401403404(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = bad.CreateDraft(context.Background(), repo, "x-v1.0.0", "X", "")
+	_, err = bad.CreateDraft(context.Background(), repo, "x-v1.0.0", "main", "X", "")
 	if err == nil || !strings.Contains(err.Error(), "401 Unauthorized") || !strings.Contains(err.Error(), "GITHUB_TOKEN") {
 		t.Errorf("401: %v", err)
 	}
@@ -185,9 +185,13 @@ func TestRedirectOfRenamedRepositoryAndPagination(t *testing.T) {
 
 func TestUploadResendsWholeBodyAfterRateLimit(t *testing.T) {
 	h := newHarness(t, 3)
-	rel, err := h.client.CreateDraft(context.Background(), repo, "x-v1.0.0", "X", "")
+	const sha = "0123456789abcdef0123456789abcdef01234567"
+	rel, err := h.client.CreateDraft(context.Background(), repo, "x-v1.0.0", sha, "X", "")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if rel.Commitish != sha || h.fake.Releases(repo, "x-v1.0.0")[0].Commitish != sha {
+		t.Errorf("the draft targets %q, want %s", rel.Commitish, sha)
 	}
 	path := filepath.Join(t.TempDir(), "x-linux-amd64.tar.zst")
 	content := strings.Repeat("0123456789", 120000)

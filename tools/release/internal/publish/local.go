@@ -25,23 +25,32 @@ type localFile struct {
 func (f localFile) isSignature() bool { return f.Name != f.Base }
 
 // collect checks a release directory and lists the assets it makes:
-// every archive the tool needs is there, checksums.txt matches the files,
+// every archive the tool needs is there as a regular file (not a symlink or
+// a directory; nor is any other asset), checksums.txt matches the files,
 // and every listed file and checksums.txt carries a signature that verifies.
 func collect(dir string, tool *config.Tool, v signing.Verifier) ([]localFile, error) {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("release directory %s does not exist", dir)
 	}
-	var missing []string
+	var missing, odd []string
 	for _, a := range tool.SortedArchives() {
-		if _, err := os.Stat(filepath.Join(dir, a)); err != nil {
+		switch err := checksums.Regular(filepath.Join(dir, a)); {
+		case os.IsNotExist(err):
 			missing = append(missing, a)
+		case err != nil:
+			odd = append(odd, err.Error())
 		}
 	}
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("%s lacks archives of %s: %s", dir, tool.Name, strings.Join(missing, ", "))
 	}
-	if _, err := os.Stat(filepath.Join(dir, checksums.FileName)); err != nil {
+	if len(odd) > 0 {
+		return nil, fmt.Errorf("refusing to publish:\n  %s", strings.Join(odd, "\n  "))
+	}
+	if err := checksums.Regular(filepath.Join(dir, checksums.FileName)); os.IsNotExist(err) {
 		return nil, fmt.Errorf("%s has no %s (run `release checksums %s`)", dir, checksums.FileName, dir)
+	} else if err != nil {
+		return nil, fmt.Errorf("refusing to publish: %w", err)
 	}
 	sums, err := checksums.Verify(dir)
 	if err != nil {
@@ -70,9 +79,14 @@ func collect(dir string, tool *config.Tool, v signing.Verifier) ([]localFile, er
 	for _, n := range signed {
 		for _, suffix := range groupOrder {
 			p := filepath.Join(dir, n+suffix)
+			if err := checksums.Regular(p); os.IsNotExist(err) {
+				continue // .pem and .sigstore.json exist only for keyless signatures
+			} else if err != nil {
+				return nil, fmt.Errorf("refusing to publish: %w", err)
+			}
 			st, err := os.Stat(p)
 			if err != nil {
-				continue // .pem and .sigstore.json exist only for keyless signatures
+				return nil, err
 			}
 			sum, err := checksums.SHA256File(p)
 			if err != nil {

@@ -23,6 +23,7 @@ type Options struct {
 	Repo     string // owner/name
 	Tool     *config.Tool
 	Version  version.Version
+	Commit   string // the commit SHA built; the tag is made there
 	Dir      string
 	Verifier signing.Verifier
 	DryRun   bool
@@ -37,6 +38,9 @@ type Options struct {
 func Run(ctx context.Context, o Options) error {
 	if o.Attempts == 0 {
 		o.Attempts = 3
+	}
+	if o.Commit == "" {
+		return errors.New("no commit to tag: without one the tag would land wherever the default branch is when the draft is published")
 	}
 	files, err := collect(o.Dir, o.Tool, o.Verifier)
 	if err != nil {

@@ -27,6 +27,9 @@ import (
 
 const repo = "rootless-static-toolkits/rootless-static-toolkits"
 
+// commit is the commit the release is built from; its tag must land there.
+const commit = "0123456789abcdef0123456789abcdef01234567"
+
 var testTool = func() *config.Tool {
 	cfg, err := config.Parse([]byte(`{"repository":"` + repo + `","tools":[{"name":"skopeo","title":"Skopeo",
 		"upstream":"podman-container-tools/skopeo","lines":["1.x"],
@@ -142,7 +145,7 @@ func (e *env) options(token string) Options {
 	}
 	return Options{
 		Client: c, Repo: repo, Tool: testTool, Version: version.Version{Major: 1, Minor: 20, Patch: 0},
-		Dir: e.dir, Verifier: v, Log: e.logf,
+		Commit: commit, Dir: e.dir, Verifier: v, Log: e.logf,
 	}
 }
 
@@ -167,6 +170,11 @@ func (e *env) assertCompleteWith(want map[string][]byte) {
 	e.t.Helper()
 	for _, p := range e.fake.Check(repo, "skopeo-v1.20.0", want) {
 		e.t.Error(p)
+	}
+	for _, r := range e.fake.Releases(repo, "skopeo-v1.20.0") {
+		if r.Commitish != commit {
+			e.t.Errorf("release %d targets %q, want the built commit %s", r.ID, r.Commitish, commit)
+		}
 	}
 	st := e.fake.Stats()
 	if st.Replaced != 0 {
@@ -282,6 +290,7 @@ func TestPublishRefusesToReplaceContent(t *testing.T) {
 		e := newEnv(t)
 		e.fake.OmitDigest = omitDigest // then the asset is downloaded to compare
 		rel := e.fake.AddRelease(repo, "skopeo-v1.20.0", false, false)
+		rel.Commitish = commit
 		e.fake.AddAsset(rel, "skopeo-linux-amd64.tar.zst", []byte("other content"))
 		err := e.publish()
 		if err == nil || !strings.Contains(err.Error(), "not replacing") || !strings.Contains(err.Error(), "skopeo-linux-amd64.tar.zst") {
@@ -305,6 +314,7 @@ func TestPublishResumesAReleaseWithSomeAssets(t *testing.T) {
 		e := newEnv(t)
 		e.fake.OmitDigest = true
 		rel := e.fake.AddRelease(repo, "skopeo-v1.20.0", draft, false)
+		rel.Commitish = commit
 		data, _ := os.ReadFile(filepath.Join(e.dir, "skopeo-linux-arm64.tar.zst"))
 		e.fake.AddAsset(rel, "skopeo-linux-arm64.tar.zst", data)
 		if err := e.publish(); err != nil {
@@ -317,6 +327,37 @@ func TestPublishResumesAReleaseWithSomeAssets(t *testing.T) {
 		if st.ReleasesCreated != 0 || st.UploadsByName["skopeo-linux-arm64.tar.zst"] != 0 || st.Uploads != 5 {
 			t.Errorf("draft=%v: created %d, uploads %v", draft, st.ReleasesCreated, st.UploadsByName)
 		}
+	}
+}
+
+// A draft or release left for the tag by a run from another commit (or one
+// that named a branch) is not added to: its tag would not be the commit built.
+func TestPublishRefusesAReleaseForAnotherCommit(t *testing.T) {
+	for _, draft := range []bool{true, false} {
+		for _, target := range []string{"main", "fedcba9876543210fedcba9876543210fedcba98"} {
+			e := newEnv(t)
+			rel := e.fake.AddRelease(repo, "skopeo-v1.20.0", draft, false)
+			rel.Commitish = target
+			for _, dryRun := range []bool{true, false} {
+				o := e.options("good-token")
+				o.DryRun = dryRun
+				err := Run(context.Background(), o)
+				want := fmt.Sprintf("targets %q, not the commit being published, %s", target, commit)
+				if err == nil || !strings.Contains(err.Error(), want) {
+					t.Errorf("draft %v, target %s, dry run %v: err = %v, want it to say %q", draft, target, dryRun, err, want)
+				}
+			}
+			if st := e.fake.Stats(); st.Uploads != 0 || st.ReleasesCreated != 0 || rel.Draft != draft {
+				t.Errorf("draft %v, target %s: acted anyway: %+v", draft, target, st)
+			}
+		}
+	}
+	// The commit is compared without regard to case.
+	e := newEnv(t)
+	rel := e.fake.AddRelease(repo, "skopeo-v1.20.0", true, false)
+	rel.Commitish = strings.ToUpper(commit)
+	if err := e.publish(); err != nil {
+		t.Errorf("a draft for the same commit in upper case: %v", err)
 	}
 }
 
@@ -357,6 +398,55 @@ func TestPublishRefusesBadLocalFiles(t *testing.T) {
 		}
 		if st := e.fake.Stats(); st.Requests != 0 {
 			t.Errorf("%s: %d requests made before refusing", want, st.Requests)
+		}
+	}
+}
+
+// An archive that is a symlink or a directory is refused by name, even when
+// checksums.txt (written by a tool that skipped it) and every signature
+// verify, and even in a dry run.
+func TestPublishRefusesAnArchiveThatIsNotARegularFile(t *testing.T) {
+	for what, replace := range map[string]func(e *env, path string) error{
+		"a symlink to ": func(e *env, p string) error {
+			copied := filepath.Join(e.t.TempDir(), "skopeo-linux-arm64.tar.zst")
+			data, _ := os.ReadFile(p)
+			write(e.t, copied, string(data))
+			if err := testSigner.Sign(copied); err != nil {
+				return err
+			}
+			os.Remove(p)
+			return os.Symlink(copied, p)
+		},
+		"a directory": func(_ *env, p string) error {
+			os.Remove(p)
+			os.Remove(p + signing.SigSuffix)
+			return os.Mkdir(p, 0o755)
+		},
+	} {
+		for _, dryRun := range []bool{false, true} {
+			e := newEnv(t)
+			arm := filepath.Join(e.dir, "skopeo-linux-arm64.tar.zst")
+			if err := replace(e, arm); err != nil {
+				t.Fatal(err)
+			}
+			sum, err := checksums.SHA256File(filepath.Join(e.dir, "skopeo-linux-amd64.tar.zst"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			write(t, filepath.Join(e.dir, checksums.FileName), sum+"  skopeo-linux-amd64.tar.zst\n")
+			if err := testSigner.Sign(filepath.Join(e.dir, checksums.FileName)); err != nil {
+				t.Fatal(err)
+			}
+			o := e.options("good-token")
+			o.DryRun = dryRun
+			err = Run(context.Background(), o)
+			want := arm + " is " + what
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("dry run %v: err = %v, want it to say %q", dryRun, err, want)
+			}
+			if st := e.fake.Stats(); st.Requests != 0 {
+				t.Errorf("dry run %v: %d requests made before refusing", dryRun, st.Requests)
+			}
 		}
 	}
 }
@@ -431,6 +521,7 @@ func TestPublishKeepsVerifyingSignaturesOfAnEarlierSigning(t *testing.T) {
 func TestPublishRefusesAForeignSignature(t *testing.T) {
 	e := newEnv(t)
 	rel := e.fake.AddRelease(repo, "skopeo-v1.20.0", true, false)
+	rel.Commitish = commit
 	e.fake.AddAsset(rel, "skopeo-linux-amd64.tar.zst.sig", []byte("MEUCIQDforgedforgedforgedforgedforgedforgedforgedforgedAiBforgedforgedforgedforgedforgedforgedforged"))
 	err := e.publish()
 	if err == nil || !strings.Contains(err.Error(), "skopeo-linux-amd64.tar.zst: the release holds other signature material that does not verify") {

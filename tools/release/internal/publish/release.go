@@ -38,7 +38,8 @@ func (o Options) findRelease(ctx context.Context, tag string) (*ghapi.Release, e
 	return nil, fmt.Errorf("%d releases carry tag %s (ids %s); delete the extra drafts by hand, then re-run", len(found), tag, strings.Join(ids, ", "))
 }
 
-// ensureRelease finds the release or creates it. A create that failed
+// ensureRelease finds the release or creates it as a draft targeting
+// o.Commit; a release found must target o.Commit too. A create that failed
 // ambiguously may have succeeded, so every round looks before creating.
 func (o Options) ensureRelease(ctx context.Context, tag, title string) (*ghapi.Release, error) {
 	var lastErr error
@@ -48,17 +49,21 @@ func (o Options) ensureRelease(ctx context.Context, tag, title string) (*ghapi.R
 			return nil, err
 		}
 		if rel != nil {
-			o.Log("%s: found release %d (draft: %v)", tag, rel.ID, rel.Draft)
+			o.Log("%s: found release %d (draft: %v, target %s)", tag, rel.ID, rel.Draft, rel.Commitish)
+			if !strings.EqualFold(rel.Commitish, o.Commit) {
+				return nil, fmt.Errorf("%s: release %d (draft: %v) targets %q, not the commit being published, %s; not adding to it "+
+					"(delete it by hand if it is a stale draft)", tag, rel.ID, rel.Draft, rel.Commitish, o.Commit)
+			}
 			return rel, nil
 		}
 		if o.DryRun {
-			o.Log("dry run: would create draft release %s %q", tag, title)
+			o.Log("dry run: would create draft release %s %q at commit %s", tag, title, o.Commit)
 			return nil, nil
 		}
 		body := fmt.Sprintf("%s, static build for linux/amd64 and linux/arm64.\n\nVerify with `sha256sum -c checksums.txt` and the cosign signatures.", title)
-		rel, err = o.Client.CreateDraft(ctx, o.Repo, tag, title, body)
+		rel, err = o.Client.CreateDraft(ctx, o.Repo, tag, o.Commit, title, body)
 		if err == nil {
-			o.Log("%s: created draft release %d", tag, rel.ID)
+			o.Log("%s: created draft release %d at commit %s", tag, rel.ID, o.Commit)
 			return rel, nil
 		}
 		if !ambiguous(err) {

@@ -84,14 +84,20 @@ func TestKeyErrors(t *testing.T) {
 	}
 }
 
-// The stock cosign CLI, at the version our go.mod pins, must accept our
-// signatures and reject a tampered file.
-func TestCosignCLIVerifiesOurSignatures(t *testing.T) {
+// cosignCLI is the stock cosign CLI at the version our go.mod pins.
+func cosignCLI(t *testing.T) string {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("builds the cosign CLI; skipped with -short")
 	}
 	const module = "github.com/sigstore/cosign/v2"
-	cosign := gotool.Build(t, module, gotool.ModuleVersion(t, module), module+"/cmd/cosign")
+	return gotool.Build(t, module, gotool.ModuleVersion(t, module), module+"/cmd/cosign")
+}
+
+// The stock cosign CLI, at the version our go.mod pins, must accept our
+// signatures and reject a tampered file.
+func TestCosignCLIVerifiesOurSignatures(t *testing.T) {
+	cosign := cosignCLI(t)
 
 	dir, key, pub := keyPair(t, "pw")
 	file := filepath.Join(dir, "skopeo-linux-arm64.tar.zst")

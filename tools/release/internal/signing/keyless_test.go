@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -59,6 +60,50 @@ func TestKeylessVerifyPolicy(t *testing.T) {
 	writeFile(t, file, "buildah bytez")
 	if err := verifier(ours, GitHubIssuer).VerifyEntity(file, entity); err == nil {
 		t.Error("a tampered file was accepted")
+	}
+}
+
+// Only publish.yml of our repository, run on main, is accepted as the signer:
+// not a branch, a tag, a pull request or another workflow or repository.
+func TestPublishIdentityIsOurWorkflowOnMain(t *testing.T) {
+	const repo = "rootless-static-toolkits/rootless-static-toolkits"
+	re := PublishIdentityRegexp(repo)
+	if want := `^https://github\.com/rootless-static-toolkits/rootless-static-toolkits/\.github/workflows/publish\.yml@refs/heads/main$`; re != want {
+		t.Errorf("PublishIdentityRegexp = %s, want %s", re, want)
+	}
+	vs, err := ca.NewVirtualSigstore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := verify.NewShortCertificateIdentity(GitHubIssuer, "", "", re)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := &KeylessVerifier{Trusted: vs, Identity: id, noSCT: true}
+	file := filepath.Join(t.TempDir(), "skopeo-linux-amd64.tar.zst")
+	writeFile(t, file, "skopeo bytes")
+	const ours = "https://github.com/" + repo + "/.github/workflows/"
+	refused := []string{
+		ours + "publish.yml@refs/heads/feature",
+		ours + "publish.yml@refs/heads/main-hotfix",
+		ours + "publish.yml@refs/heads/x/refs/heads/main",
+		ours + "publish.yml@refs/tags/skopeo-v1.20.0",
+		ours + "publish.yml@refs/pull/7/merge",
+		ours + "check-releases.yml@refs/heads/main",
+		"https://github.com/someone/rootless-static-toolkits/.github/workflows/publish.yml@refs/heads/main",
+	}
+	for i, identity := range append([]string{ours + "publish.yml@refs/heads/main"}, refused...) {
+		accept := i == 0
+		entity, err := vs.Sign(identity, GitHubIssuer, []byte("skopeo bytes"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch err := v.VerifyEntity(file, entity); {
+		case accept && err != nil:
+			t.Errorf("%s was refused: %v", identity, err)
+		case !accept && err == nil:
+			t.Errorf("%s was accepted", identity)
+		}
 	}
 }
 
@@ -208,5 +253,63 @@ func TestKeylessSignerWritesConsistentMaterial(t *testing.T) {
 	if string(b.GetMessageSignature().GetSignature()) != string(sig) ||
 		string(b.GetVerificationMaterial().GetCertificate().GetRawBytes()) != string(cert.Raw) {
 		t.Error("the bundle does not hold the .sig and .pem")
+	}
+}
+
+// A user verifies a keyless signature with the stock cosign CLI as README.md
+// says: cosign verify-blob --bundle FILE.sigstore.json with our identity
+// regexp and issuer. Here the bundle comes from KeylessSigner and the
+// stand-in Fulcio, whose CA is the trusted root (cosign's --trusted-root).
+// The stand-in has no Rekor and no CT log, so the bundle holds no
+// transparency-log entry and the certificate no SCT, and cosign is told to
+// skip those two checks; certificate chain, identity, issuer and signature
+// over the file are checked as for a real release.
+func TestCosignCLIVerifiesOurKeylessBundles(t *testing.T) {
+	cosign := cosignCLI(t)
+	const repo = "rootless-static-toolkits/rootless-static-toolkits"
+	const workflow = "https://github.com/" + repo + "/.github/workflows/publish.yml@"
+	fulcio := signingtest.Fulcio(t, workflow+ReleaseRef)
+	dir := t.TempDir()
+	trustedRoot := filepath.Join(dir, "trusted_root.json")
+	fulcio.WriteTrustedRoot(t, trustedRoot)
+	file := filepath.Join(dir, "podman-full-linux-amd64.tar.zst")
+	writeFile(t, file, "podman bytes")
+	signFile := func() {
+		t.Helper()
+		s := &KeylessSigner{Ctx: context.Background(), FulcioURL: fulcio.URL, IDToken: signingtest.IDToken,
+			TransparencyLogs: []sign.Transparency{&signingtest.NoTlog{}}}
+		if err := s.Sign(file); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cosignVerify := func(issuer string) (string, error) {
+		cmd := exec.Command(cosign, "verify-blob", "--bundle", file+BundleSuffix,
+			"--certificate-identity-regexp", PublishIdentityRegexp(repo),
+			"--certificate-oidc-issuer", issuer,
+			"--trusted-root", trustedRoot, "--insecure-ignore-tlog=true", "--insecure-ignore-sct=true", "--offline=true",
+			file)
+		cmd.Env = append(os.Environ(), "HOME="+dir) // keeps cosign's cache out of the real home
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	signFile()
+	if out, err := cosignVerify(GitHubIssuer); err != nil || !strings.Contains(out, "Verified OK") {
+		t.Fatalf("cosign verify-blob rejected our keyless bundle: %v\n%s", err, out)
+	}
+	// Each refusal must be for its reason, not for some other fault.
+	refuse := func(what, issuer, reason string) {
+		t.Helper()
+		if out, err := cosignVerify(issuer); err == nil || !strings.Contains(out, reason) {
+			t.Errorf("cosign verify-blob, %s: %v, want it refused with %q:\n%s", what, err, reason, out)
+		}
+	}
+	refuse("another OIDC issuer", "https://accounts.example.com", `expected issuer value "https://accounts.example.com"`)
+	writeFile(t, file, "podman bytez")
+	refuse("a tampered file", GitHubIssuer, "failed to verify signature")
+	writeFile(t, file, "podman bytes")
+	for _, ref := range []string{"refs/heads/feature", "refs/tags/podman-v5.8.4", "refs/pull/7/merge"} {
+		fulcio.SetIdentity(workflow + ref)
+		signFile()
+		refuse("signed by publish.yml on "+ref, GitHubIssuer, "expected SAN value to match regex")
 	}
 }

@@ -3,6 +3,7 @@ package signing
 import (
 	"fmt"
 	"os"
+	"regexp"
 
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 	"github.com/sigstore/sigstore-go/pkg/root"
@@ -66,4 +67,15 @@ func (k *KeylessVerifier) VerifyEntity(path string, e verify.SignedEntity) error
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil
+}
+
+// ReleaseRef is the only ref whose publish workflow may sign releases.
+const ReleaseRef = "refs/heads/main"
+
+// PublishIdentityRegexp is the certificate identity of keyless signatures
+// made by repo's (owner/name) release workflow, publish.yml, as it ran on
+// ReleaseRef: Fulcio names the workflow file and the ref it ran from, so a
+// run on another branch, a tag or a pull request does not match.
+func PublishIdentityRegexp(repo string) string {
+	return "^" + regexp.QuoteMeta("https://github.com/"+repo+"/.github/workflows/publish.yml@"+ReleaseRef) + "$"
 }
