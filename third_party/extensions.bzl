@@ -39,3 +39,35 @@ pins = module_extension(
     implementation = _pins_impl,
     tag_classes = {"archive": _archive},
 )
+
+def _upstream_files_impl(rctx):
+    names = []
+    for label in rctx.attr.srcs:
+        if label.name in names:
+            fail("upstream_files %s: two files named %s" % (rctx.name, label.name))
+        names.append(label.name)
+        rctx.file(label.name, rctx.read(rctx.path(label)))
+    rctx.file("BUILD.bazel", "# files copied out of other repositories by //third_party:extensions.bzl\nexports_files(%r)\n" % names)
+
+# Files of a repository whose BUILD file does not export them (a Go module's LICENSE: gazelle
+# generates those BUILD files), copied into a repository that does.
+_upstream_files_repo = repository_rule(
+    implementation = _upstream_files_impl,
+    attrs = {"srcs": attr.label_list(allow_files = True, mandatory = True)},
+)
+
+_files = tag_class(attrs = {
+    "name": attr.string(mandatory = True, doc = "Repository name."),
+    "srcs": attr.label_list(mandatory = True, doc = "Files of other repositories, exported by name."),
+})
+
+def _upstream_files_ext_impl(mctx):
+    for mod in mctx.modules:
+        for tag in mod.tags.files:
+            _upstream_files_repo(name = tag.name, srcs = tag.srcs)
+    return mctx.extension_metadata(reproducible = True)
+
+upstream_files = module_extension(
+    implementation = _upstream_files_ext_impl,
+    tag_classes = {"files": _files},
+)

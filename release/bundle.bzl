@@ -1,0 +1,99 @@
+"""Release bundles: one deterministic <archive>-linux-<goarch>.tar.zst per architecture.
+
+A bundle's layout is data: the parts it is made of, each a `bundle_part` declared in the part's
+own package, which says where that part's files land. Every file sits under one top directory
+<tool>-v<version>/, the version read from the tool's go.mod (its one pin) when the archive is built.
+"""
+
+load("@io_bazel_rules_go//go:def.bzl", "go_test")
+load("@rules_pkg//pkg:mappings.bzl", "pkg_attributes", "pkg_filegroup", "pkg_files")
+load("@rules_pkg//pkg:tar.bzl", "pkg_tar")
+load("//platforms:archs.bzl", "ARCHS")
+
+def bundle_part(name, executables = {}, files = {}, visibility = ["//release:__subpackages__"]):
+    """Where one part's files land in a bundle, for every architecture.
+
+    Declares pkg_filegroup <name>_<goarch> per architecture.
+
+    Args:
+      name: the part's name.
+      executables: directory in the bundle (e.g. "bin") -> labels of programs (mode 0755);
+        "{arch}" in a label becomes each architecture's GOARCH (e.g. ":skopeo_{arch}").
+      files: directory in the bundle -> labels of data files (mode 0644); "{arch}" as above.
+      visibility: of the declared groups.
+    """
+    for arch in ARCHS:
+        groups = []
+        for kind, table, mode in [("exe", executables, "0755"), ("file", files, "0644")]:
+            for i, (dest, labels) in enumerate(sorted(table.items())):
+                group = "{}_{}_{}{}".format(name, arch.go, kind, i)
+                pkg_files(
+                    name = group,
+                    srcs = [label.format(arch = arch.go) for label in labels],
+                    prefix = dest,
+                    attributes = pkg_attributes(mode = mode, user = "root", group = "root", uid = 0, gid = 0),
+                    visibility = ["//visibility:private"],
+                )
+                groups.append(":" + group)
+        pkg_filegroup(
+            name = "{}_{}".format(name, arch.go),
+            srcs = groups,
+            visibility = visibility,
+        )
+
+def bundle(name, archive, tool, gomod, parts, programs):
+    """A release bundle: <name>_<goarch> builds <archive>-linux-<goarch>.tar.zst.
+
+    Args:
+      name: target name prefix (e.g. "podman_minimal").
+      archive: the archive's name before -linux-<goarch>.tar.zst, as the release assets are named.
+      tool: the top directory is <tool>-v<version>.
+      gomod: the go.mod that pins the tool's version.
+      parts: bundle_part labels (without the _<goarch> suffix).
+      programs: what bin/ holds; <name>_test unpacks each archive with the stock tar and runs them.
+
+    Returns:
+      The labels of the archives' targets, one per architecture.
+    """
+    native.genrule(
+        name = name + "_topdir",
+        srcs = [gomod],
+        outs = [name + "_topdir.txt"],
+        # the one direct requirement of the tool's go.mod is its pinned version
+        cmd = "awk '$$1 == \"require\" && NF == 3 {{ sub(/^v/, \"\", $$3); print \"{}-v\" $$3; n++ }} END {{ exit n != 1 }}' $< > $@".format(tool),
+    )
+    targets = []
+    for arch in ARCHS:
+        targets.append(":{}_{}".format(name, arch.go))
+        pkg_tar(
+            name = "{}_{}".format(name, arch.go),
+            srcs = ["{}_{}".format(p, arch.go) for p in parts],
+            package_dir_file = ":{}_topdir".format(name),
+            package_file_name = "{}-linux-{}.tar.zst".format(archive, arch.go),
+            extension = "tar.zst",
+            compressor = "//tools/compress",
+            # fixed owner and mtime (rules_pkg's portable mtime) for byte-identical archives
+            owner = "0.0",
+            ownername = "root.root",
+            portable_mtime = True,
+            visibility = ["//visibility:public"],
+        )
+    go_test(
+        name = name + "_test",
+        size = "large",
+        srcs = ["bundle_test.go"],
+        args = ["-archive={}:{}:$(rlocationpath :{}_{})".format(arch.go, arch.elf_machine, name, arch.go) for arch in ARCHS] + [
+            "-tool=" + tool,
+            "-gomod=$(rlocationpath {})".format(gomod),
+            "-readme=$(rlocationpath :README.md)",
+            "-programs=" + ",".join(programs),
+        ],
+        data = targets + [gomod, ":README.md"],
+        deps = [
+            "//tools/archtest",
+            "//tools/elfcheck",
+            "//tools/ocitest",
+            "@io_bazel_rules_go//go/runfiles",
+        ],
+    )
+    return targets

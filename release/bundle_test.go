@@ -1,0 +1,153 @@
+package release_test
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bazelbuild/rules_go/go/runfiles"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/archtest"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/elfcheck"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/ocitest"
+)
+
+type archives []string
+
+func (a *archives) String() string     { return strings.Join(*a, ",") }
+func (a *archives) Set(v string) error { *a = append(*a, v); return nil }
+
+var (
+	archiveFlags archives
+	tool         = flag.String("tool", "", "the bundle's tool: its top directory is <tool>-v<version>")
+	gomod        = flag.String("gomod", "", "rlocationpath of the go.mod pinning the tool's version")
+	readme       = flag.String("readme", "", "rlocationpath of the bundle README")
+	programs     = flag.String("programs", "", "comma-separated programs the bundle's bin/ must hold")
+)
+
+func init() {
+	flag.Var(&archiveFlags, "archive", "GOARCH:ELF_MACHINE:RLOCATIONPATH of one architecture's archive (repeatable)")
+}
+
+func rlocation(t *testing.T, p string) string {
+	t.Helper()
+	path, err := runfiles.Rlocation(p)
+	if err != nil {
+		t.Fatalf("runfile %s: %v", p, err)
+	}
+	return path
+}
+
+func run(t *testing.T, dir string, env []string, name string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%s %s: %v\nstdout:\n%s\nstderr:\n%s", name, strings.Join(args, " "), err, stdout.String(), stderr.String())
+	}
+	return stdout.String()
+}
+
+// The archive unpacks with the stock tar and zstd into one top directory <tool>-v<version>/,
+// its programs run from there, and the README's per-user install command makes them work
+// without any flag pointing at the shipped configuration.
+func TestBundle(t *testing.T) {
+	if len(archiveFlags) == 0 {
+		t.Fatal("no -archive flags: run this test through its Bazel target")
+	}
+	version := archtest.ModuleVersion(t, *gomod)
+	top := *tool + "-v" + version
+	for _, a := range archiveFlags {
+		parts := strings.SplitN(a, ":", 3)
+		if len(parts) != 3 {
+			t.Fatalf("malformed -archive=%q", a)
+		}
+		arch, rloc := parts[0], parts[2]
+		machine, err := elfcheck.MachineByName(parts[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run(arch, func(t *testing.T) {
+			archive := rlocation(t, rloc)
+			if want := "-linux-" + arch + ".tar.zst"; !strings.HasSuffix(archive, want) {
+				t.Errorf("archive %s is not named *%s", filepath.Base(archive), want)
+			}
+			dir := t.TempDir()
+			listing := run(t, dir, nil, "tar", "--zstd", "-tvf", archive)
+			for _, line := range strings.Split(strings.TrimSpace(listing), "\n") {
+				f := strings.Fields(line)
+				if len(f) < 6 || f[1] != "root/root" || !strings.HasPrefix(f[5], top+"/") {
+					t.Errorf("entry not owned by root/root under %s/: %s", top, line)
+				}
+			}
+			run(t, dir, nil, "tar", "--zstd", "-xf", archive)
+			root := filepath.Join(dir, top)
+			for _, want := range []string{"README.md", "etc/containers/policy.json", "etc/containers/registries.conf", "share/licenses/" + *tool + "/LICENSE"} {
+				if st, err := os.Stat(filepath.Join(root, want)); err != nil || st.Mode().Perm() != 0o644 {
+					t.Errorf("%s/%s: %v (mode %v), want a 0644 file", top, want, err, st)
+				}
+			}
+			for _, p := range strings.Split(*programs, ",") {
+				b := archtest.Binary{Arch: arch, Machine: machine, Path: filepath.Join(root, "bin", p)}
+				if st, err := os.Stat(b.Path); err != nil || st.Mode().Perm() != 0o755 {
+					t.Fatalf("bin/%s: %v, want a 0755 program", p, err)
+				}
+				if err := elfcheck.Static(b.Path, b.Machine); err != nil {
+					t.Error(err)
+				}
+				out := b.Run(t, nil, "--version")
+				if !strings.Contains(out, version) {
+					t.Errorf("bin/%s --version = %q, want it to name %s", p, out, version)
+				}
+			}
+			if arch != runtime.GOARCH {
+				return // the programs ran (--version); the rest is the same for every architecture
+			}
+			// the README's per-user install command, run as written, from the top directory
+			home := t.TempDir()
+			run(t, root, []string{"HOME=" + home}, "sh", "-c", readmeCommand(t, "# per user"))
+			if _, err := os.Stat(filepath.Join(home, ".config/containers/policy.json")); err != nil {
+				t.Fatalf("the README's per-user install command did not install policy.json: %v", err)
+			}
+			if *tool == "skopeo" {
+				// with the installed policy and no --policy flag, skopeo copies an image
+				layout := filepath.Join(home, "layout")
+				if _, err := ocitest.WriteLayout(layout, "v1", ocitest.Image{Arch: arch, Files: map[string]string{"a.txt": "a\n"}}); err != nil {
+					t.Fatal(err)
+				}
+				run(t, root, []string{"HOME=" + home}, "bin/skopeo", "copy", "oci:"+layout+":v1", "dir:"+filepath.Join(home, "copy"))
+				if _, err := os.Stat(filepath.Join(home, "copy", "manifest.json")); err != nil {
+					t.Errorf("skopeo copy with the installed policy wrote no manifest: %v", err)
+				}
+			}
+		})
+	}
+}
+
+// readmeCommand returns the indented command line after the comment line marker in the README.
+func readmeCommand(t *testing.T, marker string) string {
+	t.Helper()
+	data, err := os.ReadFile(rlocation(t, *readme))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(data), "\n")
+	for i, l := range lines {
+		if strings.TrimSpace(l) == marker && i+1 < len(lines) {
+			return strings.TrimSpace(lines[i+1])
+		}
+	}
+	t.Fatalf("the README has no %q command", marker)
+	return ""
+}
