@@ -5,6 +5,7 @@ own package, which says where that part's files land. Every file sits under one 
 <tool>-v<version>/, the version read from the tool's go.mod (its one pin) when the archive is built.
 """
 
+load("@bazel_skylib//rules:write_file.bzl", "write_file")
 load("@io_bazel_rules_go//go:def.bzl", "go_test")
 load("@rules_pkg//pkg:mappings.bzl", "pkg_attributes", "pkg_filegroup", "pkg_files")
 load("@rules_pkg//pkg:tar.bzl", "pkg_tar")
@@ -53,7 +54,7 @@ def bundle(name, archive, tool, gomod, parts, programs):
       programs: what bin/ holds; <name>_test unpacks each archive with the stock tar and runs them.
 
     Returns:
-      The labels of the archives' targets, one per architecture.
+      struct(tool, archives, targets): the archives' file names and targets, one per architecture.
     """
     native.genrule(
         name = name + "_topdir",
@@ -62,9 +63,10 @@ def bundle(name, archive, tool, gomod, parts, programs):
         # the one direct requirement of the tool's go.mod is its pinned version
         cmd = "awk '$$1 == \"require\" && NF == 3 {{ sub(/^v/, \"\", $$3); print \"{}-v\" $$3; n++ }} END {{ exit n != 1 }}' $< > $@".format(tool),
     )
-    targets = []
+    targets, archives = [], []
     for arch in ARCHS:
         targets.append(":{}_{}".format(name, arch.go))
+        archives.append("{}-linux-{}.tar.zst".format(archive, arch.go))
         pkg_tar(
             name = "{}_{}".format(name, arch.go),
             srcs = ["{}_{}".format(p, arch.go) for p in parts],
@@ -96,4 +98,22 @@ def bundle(name, archive, tool, gomod, parts, programs):
             "@io_bazel_rules_go//go/runfiles",
         ],
     )
-    return targets
+    return struct(tool = tool, archives = archives, targets = targets)
+
+def bundles_manifest(name, out, bundles):
+    """Writes `out`: {tool: [archive file names]} of every bundle, the release tool's one list.
+
+    Args:
+      name: target name.
+      out: the JSON file written.
+      bundles: what `bundle` returned, for every bundle.
+    """
+    by_tool = {}
+    for b in bundles:
+        by_tool.setdefault(b.tool, []).extend(b.archives)
+    write_file(
+        name = name,
+        out = out,
+        content = [json.encode_indent({tool: sorted(a) for tool, a in sorted(by_tool.items())}, indent = "  ")],
+        visibility = ["//visibility:public"],
+    )
