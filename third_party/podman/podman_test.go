@@ -21,6 +21,7 @@ func TestPodman(t *testing.T) {
 		if out := b.Run(t, nil, "--version"); out != "podman version "+version+"\n" {
 			t.Fatalf("--version = %q, want podman version %s", out, version)
 		}
+		real := b.Path
 		// podman 6 starts only where /sys/fs/cgroup is cgroup2: run it in a namespace that has one
 		b.Path = ocitest.Cgroup2Namespace(t, b.Path)
 		dir := t.TempDir()
@@ -91,5 +92,36 @@ func TestPodman(t *testing.T) {
 				t.Errorf("podman run printed %q, want %q", out, want)
 			}
 		})
+
+		// relocatable: a copy of podman in <dir>/bin uses the crun and conmon in <dir>/lib/podman
+		// before the host's (here the build root's /usr/bin ones), wherever <dir> is
+		t.Run("helpers_beside_podman", func(t *testing.T) {
+			top := t.TempDir()
+			copyFile(t, real, filepath.Join(top, "bin", "podman"))
+			for _, h := range []string{"crun", "conmon"} {
+				copyFile(t, "/usr/bin/"+h, filepath.Join(top, "lib", "podman", h))
+			}
+			moved := b
+			moved.Path = ocitest.Cgroup2Namespace(t, filepath.Join(top, "bin", "podman"))
+			out := moved.Run(t, envv, append(global, "info", "--format", "{{.Host.OCIRuntime.Path}} {{.Host.Conmon.Path}}")...)
+			want := filepath.Join(top, "lib/podman/crun") + " " + filepath.Join(top, "lib/podman/conmon") + "\n"
+			if out != want {
+				t.Errorf("podman info: runtime and conmon %q, want the bundle's %q", out, want)
+			}
+		})
 	})
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	data, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
 }
