@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/archtest"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/elfcheck"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/ocitest"
 )
 
@@ -90,6 +91,26 @@ func TestPodman(t *testing.T) {
 			out := b.Run(t, envv, append(global, "run", "--rm", "--cgroups=disabled", "--network=none", id, "/bin/hello")...)
 			if want := "mimalloc 209 malloc=1 strdup=1 threads=1\n"; out != want {
 				t.Errorf("podman run printed %q, want %q", out, want)
+			}
+		})
+
+		// the helper programs podman-full ships: static, for this architecture, and they run
+		t.Run("helpers", func(t *testing.T) {
+			for _, h := range []string{"quadlet", "rootlessport"} {
+				hb := archtest.Binary{Arch: b.Arch, Machine: b.Machine, Path: b.Data(t, h)}
+				if err := elfcheck.Static(hb.Path, hb.Machine); err != nil {
+					t.Error(err)
+				}
+			}
+			q := archtest.Binary{Arch: b.Arch, Machine: b.Machine, Path: b.Data(t, "quadlet")}
+			if out := q.Run(t, nil, "-version"); !strings.Contains(out, version) {
+				t.Errorf("quadlet -version = %q, want %s", out, version)
+			}
+			// rootlessport has no version flag: it takes its configuration on stdin only, and
+			// says so when given an argument, which proves it starts
+			_, stderr, err := (archtest.Binary{Arch: b.Arch, Path: b.Data(t, "rootlessport")}).Exec(nil, "--version")
+			if err == nil || !strings.Contains(stderr, "rootlessport expects a json config via STDIN") {
+				t.Errorf("rootlessport --version: err %v, stderr %q; want its usage error", err, stderr)
 			}
 		})
 

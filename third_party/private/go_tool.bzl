@@ -1,7 +1,7 @@
 """static_go_tool: one of our Go tools (podman, buildah, skopeo) and its test on every architecture."""
 
 load("@io_bazel_rules_go//go:def.bzl", "go_binary")
-load("//tools/archtest:defs.bzl", "arch_test")
+load("//tools/archtest:defs.bzl", "arch_binaries", "arch_test")
 
 # Tags a static build from this repository must set or must not set, and why. A wrong set would
 # otherwise surface as a cgo dependency on a C library we do not build, or a binary that can
@@ -22,23 +22,7 @@ def _check_tags(name, gotags):
         if tag in gotags:
             fail("static_go_tool(%s): gotags must not include %r: %s" % (name, tag, why))
 
-def static_go_tool(name, embed, gotags, x_defs, test_srcs, test_arch_data = {}):
-    """Declares a static Go tool and its test on every architecture.
-
-    go_binary `name` is static (cgo through the zig toolchain), stripped, with no build id;
-    `<name>_<goarch>` are its builds for each architecture (e.g. podman_arm64); arch_test
-    `<name>_test` checks and runs those, with the package's go.mod to read the pinned version.
-
-    Args:
-      name: the tool's name.
-      embed: the upstream command's go_library.
-      gotags: build tags, as upstream's static build sets them (gazelle gets them too, in
-        <name>.MODULE.bazel).
-      x_defs: version stamping as upstream's Makefile does it, with fixed values.
-      test_srcs: the Go test that runs the tool.
-      test_arch_data: arch_test's arch_data: executables the test needs for each architecture.
-    """
-    _check_tags(name, gotags)
+def _static_go_binary(name, embed, gotags, x_defs):
     go_binary(
         name = name,
         embed = [embed],
@@ -54,6 +38,30 @@ def static_go_tool(name, embed, gotags, x_defs, test_srcs, test_arch_data = {}):
         ],
         visibility = ["//visibility:public"],
     )
+
+def static_go_tool(name, embed, gotags, x_defs, test_srcs, test_arch_data = {}, helpers = {}):
+    """Declares a static Go tool and its test on every architecture.
+
+    go_binary `name` is static (cgo through the zig toolchain), stripped, with no build id;
+    `<name>_<goarch>` are its builds for each architecture (e.g. podman_arm64); arch_test
+    `<name>_test` checks and runs those, with the package's go.mod to read the pinned version.
+
+    Args:
+      name: the tool's name.
+      embed: the upstream command's go_library.
+      gotags: build tags, as upstream's static build sets them (gazelle gets them too, in
+        <name>.MODULE.bazel).
+      x_defs: version stamping as upstream's Makefile does it, with fixed values.
+      test_srcs: the Go test that runs the tool.
+      test_arch_data: arch_test's arch_data: executables the test needs for each architecture.
+      helpers: name -> go_library of another upstream command shipped with the tool (e.g.
+        podman's quadlet), built the same way; <helper>_<goarch> are its per-architecture builds.
+    """
+    _check_tags(name, gotags)
+    _static_go_binary(name, embed, gotags, x_defs)
+    for helper, lib in helpers.items():
+        _static_go_binary(helper, lib, gotags, x_defs)
+        arch_binaries(helper, ":" + helper, visibility = ["//visibility:public"])
     arch_test(
         name = name + "_test",
         size = "large",
@@ -63,5 +71,8 @@ def static_go_tool(name, embed, gotags, x_defs, test_srcs, test_arch_data = {}):
         binaries_name = name,
         arch_data = test_arch_data,
         data = [":go.mod"],
-        deps = ["//tools/ocitest"],
+        deps = [
+            "//tools/elfcheck",
+            "//tools/ocitest",
+        ],
     )
