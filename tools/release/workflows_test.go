@@ -92,15 +92,72 @@ func TestCheckReleasesWorkflow(t *testing.T) {
 			t.Errorf("check-releases.yml is not triggered by %s", trigger)
 		}
 	}
-	var runsCheck, dispatches bool
+	var runsCheck, bumps, opensPR bool
 	for _, job := range w.Jobs {
 		for _, s := range job.Steps {
 			runsCheck = runsCheck || strings.Contains(s.Run, "go run ./tools/release") && strings.Contains(s.Run, "--github-output")
-			dispatches = dispatches || strings.Contains(s.Run, `gh workflow run "build-${TOOL}.yml"`)
+			bumps = bumps || strings.Contains(s.Run, `go run ./tools/release bump "$TOOL" "$VERSION"`)
+			opensPR = opensPR || strings.Contains(s.Run, "gh pr create --base main")
 		}
 	}
-	if !runsCheck || !dispatches {
-		t.Errorf("check-releases.yml: runs release check %v, dispatches builds %v", runsCheck, dispatches)
+	if !runsCheck || !bumps || !opensPR {
+		t.Errorf("check-releases.yml: runs release check %v, bumps the pin %v, opens a pull request %v", runsCheck, bumps, opensPR)
+	}
+}
+
+// A push that moves a pin builds the bundles with Bazel and publishes at that very commit.
+func TestBuildWorkflow(t *testing.T) {
+	w := load(t, "build.yml")
+	for _, trigger := range []string{"push", "workflow_dispatch"} {
+		if _, ok := w.On[trigger]; !ok {
+			t.Errorf("build.yml is not triggered by %s", trigger)
+		}
+	}
+	var pins, builds bool
+	for _, job := range w.Jobs {
+		for _, s := range job.Steps {
+			pins = pins || strings.Contains(s.Run, "go run ./tools/release pins --changed-since")
+			builds = builds || strings.Contains(s.Run, "bazel build //release:all")
+		}
+	}
+	pub := w.Jobs["publish"]
+	if !pins || !builds || pub.Uses != "./.github/workflows/publish.yml" {
+		t.Errorf("build.yml: finds moved pins %v, builds //release:all %v, publish job uses %q", pins, builds, pub.Uses)
+	}
+	data, err := os.ReadFile(filepath.Join(workflows, "build.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), "commit: ${{ github.sha }}") {
+		t.Error("build.yml does not publish at the commit it built (commit: ${{ github.sha }})")
+	}
+}
+
+// Every workflow a step starts or calls exists (the daily check once dispatched a missing one).
+func TestWorkflowsStartOnlyExistingWorkflows(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(workflows, "*.yml"))
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			for _, marker := range []string{"gh workflow run ", "uses: ./.github/workflows/"} {
+				i := strings.Index(line, marker)
+				if i < 0 {
+					continue
+				}
+				name := strings.Trim(strings.Fields(line[i+len(marker):] + " x")[0], `"'`)
+				name = filepath.Base(name)
+				if strings.Contains(name, "$") {
+					t.Errorf("%s starts a workflow whose name is computed (%s): cannot be checked", filepath.Base(f), name)
+					continue
+				}
+				if _, err := os.Stat(filepath.Join(workflows, name)); err != nil {
+					t.Errorf("%s starts %s, which does not exist", filepath.Base(f), name)
+				}
+			}
+		}
 	}
 }
 

@@ -105,18 +105,26 @@ func latest(vs []version.Version, l version.Line) (version.Version, bool) {
 
 // Matrix is the GitHub Actions build matrix of the results that need a build.
 func Matrix(results []Result) (string, int) {
-	type entry struct {
-		Tool    string `json:"tool"`
-		Version string `json:"version"`
-	}
-	m := struct {
-		Include []entry `json:"include"`
-	}{Include: []entry{}}
+	var entries []MatrixEntry
 	for _, r := range results {
 		if r.Build {
-			m.Include = append(m.Include, entry{r.Tool, r.Upstream})
+			entries = append(entries, MatrixEntry{r.Tool, r.Upstream})
 		}
 	}
+	return FormatMatrix(entries)
+}
+
+// MatrixEntry is one job of a GitHub Actions build matrix.
+type MatrixEntry struct {
+	Tool    string `json:"tool"`
+	Version string `json:"version"`
+}
+
+// FormatMatrix returns {"include": entries} as JSON, and the number of entries.
+func FormatMatrix(entries []MatrixEntry) (string, int) {
+	m := struct {
+		Include []MatrixEntry `json:"include"`
+	}{Include: append([]MatrixEntry{}, entries...)}
 	b, _ := json.Marshal(m)
 	return string(b), len(m.Include)
 }

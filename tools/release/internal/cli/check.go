@@ -61,17 +61,23 @@ build is not an error: the exit status is 0 either way.`)
 	}
 	if *ghOutput != "" {
 		matrix, n := check.Matrix(results)
-		f, err := os.OpenFile(*ghOutput, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-		if err != nil {
-			return err
-		}
-		_, err = fmt.Fprintf(f, "matrix=%s\ncount=%d\n", matrix, n)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return fmt.Errorf("writing %s: %w", *ghOutput, err)
-		}
+		return appendGitHubOutput(*ghOutput, matrix, n)
+	}
+	return nil
+}
+
+// appendGitHubOutput appends matrix=<json> and count=<n> to a GitHub Actions output file.
+func appendGitHubOutput(path, matrix string, n int) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(f, "matrix=%s\ncount=%d\n", matrix, n)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
 }

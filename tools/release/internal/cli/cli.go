@@ -50,6 +50,7 @@ type command struct {
 
 var commands = []command{
 	{"check", "compare upstream releases with ours and print what needs building", runCheck},
+	{"pins", "print the pinned version of each tool, or of those a commit changed", runPins},
 	{"bump", "move a tool's pin (go.mod, go.sum, version stamps) to an upstream version", runBump},
 	{"checksums", "write checksums.txt (sha256sum format) for a release directory", runChecksums},
 	{"keygen", "write a cosign key pair for offline signing", runKeygen},

@@ -1,0 +1,82 @@
+package cli
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A repository with the shipped config's tools pinned; the second commit moves podman's pin
+// and touches buildah's BUILD file only.
+func pinsRepo(t *testing.T) string {
+	t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed (e.g. in a Bazel sandbox): `go test ./tools/release/...` runs this test")
+	}
+	dir := t.TempDir()
+	git := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"}, args...)...)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	write := func(rel, content string) {
+		t.Helper()
+		p := filepath.Join(dir, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gomod := func(module, v string) string {
+		return "module example.com/pin\n\ngo 1.25.0\n\nrequire " + module + " v" + v + "\n\nrequire (\n\texample.com/dep v1.0.0 // indirect\n)\n"
+	}
+	git("init", "-q")
+	write("third_party/podman/go.mod", gomod("go.podman.io/podman/v6", "6.0.0"))
+	write("third_party/buildah/go.mod", gomod("go.podman.io/buildah", "1.44.1"))
+	write("third_party/skopeo/go.mod", gomod("github.com/containers/skopeo", "1.19.0"))
+	write("third_party/buildah/BUILD.bazel", "# one\n")
+	git("add", ".")
+	git("commit", "-q", "-m", "one")
+	write("third_party/podman/go.mod", gomod("go.podman.io/podman/v6", "6.1.0"))
+	write("third_party/buildah/BUILD.bazel", "# two\n")
+	git("commit", "-q", "-a", "-m", "two")
+	return dir
+}
+
+func TestPins(t *testing.T) {
+	dir := pinsRepo(t)
+	code, out, errOut := run(t, nil, "pins", "--repo", dir)
+	if code != ExitOK || out != "podman 6.1.0\nbuildah 1.44.1\nskopeo 1.19.0\n" {
+		t.Errorf("pins: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	ghOut := filepath.Join(t.TempDir(), "out")
+	code, out, errOut = run(t, nil, "pins", "--repo", dir, "--changed-since", "HEAD^", "--github-output", ghOut)
+	if code != ExitOK || out != "podman 6.1.0\n" {
+		t.Errorf("pins --changed-since HEAD^: exit %d, stdout %q, stderr %q; want only podman, whose pin moved", code, out, errOut)
+	}
+	data, _ := os.ReadFile(ghOut)
+	if want := "matrix={\"include\":[{\"tool\":\"podman\",\"version\":\"6.1.0\"}]}\ncount=1\n"; string(data) != want {
+		t.Errorf("github output %q, want %q", data, want)
+	}
+	if code, out, _ = run(t, nil, "pins", "--repo", dir, "--changed-since", "HEAD"); code != ExitOK || out != "" {
+		t.Errorf("pins --changed-since HEAD: exit %d, stdout %q; want nothing changed", code, out)
+	}
+	code, _, errOut = run(t, nil, "pins", "--repo", dir, "--changed-since", "no-such-rev")
+	if code != ExitUsage || !strings.Contains(errOut, "not a commit") {
+		t.Errorf("pins --changed-since no-such-rev: exit %d, stderr %q", code, errOut)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "third_party/skopeo/go.mod"), []byte("module x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut = run(t, nil, "pins", "--repo", dir)
+	if code != ExitFailure || !strings.Contains(errOut, "third_party/skopeo/go.mod: want exactly one single-line require") {
+		t.Errorf("pins with a go.mod naming no module: exit %d, stderr %q", code, errOut)
+	}
+}
