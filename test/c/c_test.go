@@ -15,7 +15,7 @@ func TestMimallocIsTheAllocator(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%v\nstdout: %s\nstderr: %s", err, stdout, stderr)
 		}
-		if want := "mimalloc 209 malloc=1 strdup=1 threads=1\n"; stdout != want {
+		if want := "mimalloc 209 malloc=1 strdup=1 aligned=1 threads=1\n"; stdout != want {
 			t.Errorf("stdout = %q, want %q", stdout, want)
 		}
 		if !strings.Contains(stderr, "heap stats") {

@@ -89,7 +89,7 @@ func TestPodman(t *testing.T) {
 				t.Skipf("%s under qemu-user: the runtime an emulated podman starts cannot run in the emulator", b.Arch)
 			}
 			out := b.Run(t, envv, append(global, "run", "--rm", "--cgroups=disabled", "--network=none", id, "/bin/hello")...)
-			if want := "mimalloc 209 malloc=1 strdup=1 threads=1\n"; out != want {
+			if want := "mimalloc 209 malloc=1 strdup=1 aligned=1 threads=1\n"; out != want {
 				t.Errorf("podman run printed %q, want %q", out, want)
 			}
 		})

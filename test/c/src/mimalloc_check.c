@@ -1,5 +1,6 @@
 // Proof that mimalloc replaces musl's allocator in a static C binary: memory from malloc, from
-// inside libc (strdup) and from other threads must all come from mimalloc's heap.
+// inside libc (strdup), the C11/POSIX aligned allocators and other threads must all come from
+// mimalloc's heap (memory from musl's own allocator, freed by mimalloc, crashes the program).
 #include <mimalloc.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -22,6 +23,9 @@ int main(void) {
   void *p = malloc(100);
   char *s = strdup("hello");
   p = realloc(p, 10000);
+  void *a = aligned_alloc(4096, 1 << 20);  // libfuse allocates its request buffers like this
+  void *m = NULL;
+  int aligned_ok = posix_memalign(&m, 64, 1000) == 0 && mi_is_in_heap_region(a) && mi_is_in_heap_region(m);
   int threads_ok = 1;
   pthread_t t[4];
   int in_heap[4] = {0};
@@ -30,10 +34,12 @@ int main(void) {
     pthread_join(t[i], NULL);
     threads_ok &= in_heap[i];
   }
-  int ok = mi_is_in_heap_region(p) && mi_is_in_heap_region(s) && threads_ok;
-  printf("mimalloc %d malloc=%d strdup=%d threads=%d\n", mi_version(), mi_is_in_heap_region(p),
-         mi_is_in_heap_region(s), threads_ok);
+  int ok = mi_is_in_heap_region(p) && mi_is_in_heap_region(s) && threads_ok && aligned_ok;
+  printf("mimalloc %d malloc=%d strdup=%d aligned=%d threads=%d\n", mi_version(), mi_is_in_heap_region(p),
+         mi_is_in_heap_region(s), aligned_ok, threads_ok);
   free(p);
   free(s);
+  free(a);
+  free(m);
   return ok ? 0 : 1;
 }
