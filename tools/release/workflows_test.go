@@ -196,8 +196,14 @@ func TestPublishWorkflow(t *testing.T) {
 		}
 	}
 	all := strings.Join(steps, "\n")
-	// --keyless: the identity is our publish.yml on main (signing.PublishIdentityRegexp).
-	for _, want := range []string{" checksums dist", " sign --keyless ", `publish --tool "$TOOL" --version "$VERSION" --commit "$COMMIT" --keyless`} {
+	// The tool's archives come from dist/bundles.json, and must hold <tool>-v<version>/ before
+	// anything is signed. --keyless: the identity is our publish.yml on main
+	// (signing.PublishIdentityRegexp).
+	for _, want := range []string{
+		` checksums --tool "$TOOL" --version "$VERSION" dist`,
+		` sign --keyless --tool "$TOOL" dist`,
+		`publish --tool "$TOOL" --version "$VERSION" --commit "$COMMIT" --keyless`,
+	} {
 		if !strings.Contains(all, want) {
 			t.Errorf("publish.yml does not run %q", want)
 		}

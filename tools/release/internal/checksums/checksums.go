@@ -20,30 +20,6 @@ import (
 // FileName is the name of the checksum file inside a release directory.
 const FileName = "checksums.txt"
 
-// Files are the names checksummed in a release directory: every entry
-// except checksums.txt itself, signature material (which is made after
-// checksums.txt and so cannot be listed in it) and hidden files. Each must be
-// a regular file: a symlink or directory among them is an error, not skipped.
-func Files(dir string) ([]string, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	var names []string
-	for _, e := range entries {
-		n := e.Name()
-		if n == FileName || IsSignatureFile(n) || strings.HasPrefix(n, ".") {
-			continue
-		}
-		if err := notRegular(filepath.Join(dir, n), e.Type()); err != nil {
-			return nil, err
-		}
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names, nil
-}
-
 // Regular returns an error naming path and what it is unless path itself,
 // not what a symlink points to, is a regular file.
 func Regular(path string) error {
@@ -72,16 +48,6 @@ func notRegular(path string, mode fs.FileMode) error {
 	return fmt.Errorf("%s is %s, not a regular file", path, what)
 }
 
-// IsSignatureFile reports names written by `release sign`.
-func IsSignatureFile(name string) bool {
-	for _, ext := range []string{".sig", ".pem", ".sigstore.json"} {
-		if strings.HasSuffix(name, ext) {
-			return true
-		}
-	}
-	return false
-}
-
 // SHA256File hashes one file.
 func SHA256File(path string) (string, error) {
 	f, err := os.Open(path)
@@ -96,22 +62,26 @@ func SHA256File(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// Write hashes Files(dir) and writes dir/checksums.txt atomically, sorted by
-// name, in the "<hex>  <name>" form that `sha256sum -c` reads.
-func Write(dir string) (string, error) {
-	names, err := Files(dir)
-	if err != nil {
-		return "", err
-	}
+// Write hashes the named files of dir and writes dir/checksums.txt
+// atomically, sorted by name, in the "<hex>  <name>" form that `sha256sum -c`
+// reads. Each must be a regular file: a symlink or a directory is an error,
+// not something to skip or follow.
+func Write(dir string, names []string) (string, error) {
 	if len(names) == 0 {
 		return "", fmt.Errorf("%s: no files to checksum", dir)
 	}
+	names = append([]string(nil), names...)
+	sort.Strings(names)
 	var buf bytes.Buffer
 	for _, n := range names {
-		if strings.ContainsAny(n, "\n\\") {
-			return "", fmt.Errorf("%s: file name %q needs escaping, which we do not support", dir, n)
+		if n == FileName || n != filepath.Base(n) || strings.ContainsAny(n, "\n\\") {
+			return "", fmt.Errorf("%s: cannot list %q in %s: want a plain file name", dir, n, FileName)
 		}
-		sum, err := SHA256File(filepath.Join(dir, n))
+		p := filepath.Join(dir, n)
+		if err := Regular(p); err != nil {
+			return "", err
+		}
+		sum, err := SHA256File(p)
 		if err != nil {
 			return "", err
 		}
@@ -146,9 +116,9 @@ func Parse(data []byte) (map[string]string, error) {
 	return sums, sc.Err()
 }
 
-// Verify checks dir/checksums.txt against the files: every listed file must
-// exist with that digest, and every file of Files(dir) must be listed.
-func Verify(dir string) (map[string]string, error) {
+// Verify checks dir/checksums.txt against the named files: it must list
+// exactly those, and each must be a regular file with that digest.
+func Verify(dir string, names []string) (map[string]string, error) {
 	data, err := os.ReadFile(filepath.Join(dir, FileName))
 	if err != nil {
 		return nil, err
@@ -157,22 +127,33 @@ func Verify(dir string) (map[string]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", FileName, err)
 	}
+	want := map[string]bool{}
+	for _, n := range names {
+		want[n] = true
+	}
 	var problems []string
-	for name, want := range sums {
-		got, err := SHA256File(filepath.Join(dir, name))
+	for name, sum := range sums {
+		if !want[name] {
+			problems = append(problems, fmt.Sprintf("%s: listed in %s but not one of the files released", name, FileName))
+			continue
+		}
+		p := filepath.Join(dir, name)
+		if err := Regular(p); err != nil && !os.IsNotExist(err) {
+			return nil, err
+		}
+		got, err := SHA256File(p)
 		switch {
 		case err != nil:
 			problems = append(problems, fmt.Sprintf("%s: %v", name, err))
-		case got != want:
-			problems = append(problems, fmt.Sprintf("%s: sha256 is %s, %s says %s", name, got, FileName, want))
+		case got != sum:
+			problems = append(problems, fmt.Sprintf("%s: sha256 is %s, %s says %s", name, got, FileName, sum))
 		}
-	}
-	names, err := Files(dir)
-	if err != nil {
-		return nil, err
 	}
 	for _, n := range names {
 		if _, ok := sums[n]; !ok {
+			if err := Regular(filepath.Join(dir, n)); err != nil && !os.IsNotExist(err) {
+				return nil, err
+			}
 			problems = append(problems, fmt.Sprintf("%s: not listed in %s", n, FileName))
 		}
 	}

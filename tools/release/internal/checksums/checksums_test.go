@@ -24,8 +24,10 @@ func TestWriteIsSortedAndAcceptedBySha256sum(t *testing.T) {
 		"a-linux-amd64.tar.zst":     "aaa",
 		"name with space.tar.zst":   "space",
 		"a-linux-amd64.tar.zst.sig": "not listed",
+		"bundles.json":              "not listed",
 	})
-	path, err := Write(dir)
+	names := []string{"z-linux-arm64.tar.zst", "name with space.tar.zst", "a-linux-amd64.tar.zst"}
+	path, err := Write(dir, names)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +37,7 @@ func TestWriteIsSortedAndAcceptedBySha256sum(t *testing.T) {
 		!strings.HasSuffix(lines[1], "  name with space.tar.zst") || !strings.HasSuffix(lines[2], "  z-linux-arm64.tar.zst") {
 		t.Fatalf("checksums.txt =\n%s", data)
 	}
-	if _, err := Verify(dir); err != nil {
+	if _, err := Verify(dir, names); err != nil {
 		t.Errorf("Verify: %v", err)
 	}
 	sha256sum, err := exec.LookPath("sha256sum")
@@ -52,7 +54,7 @@ func TestWriteIsSortedAndAcceptedBySha256sum(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err == nil {
 		t.Fatalf("sha256sum -c accepted a tampered file:\n%s", out)
 	}
-	if _, err := Verify(dir); err == nil || !strings.Contains(err.Error(), "a-linux-amd64.tar.zst: sha256 is") {
+	if _, err := Verify(dir, names); err == nil || !strings.Contains(err.Error(), "a-linux-amd64.tar.zst: sha256 is") {
 		t.Errorf("Verify(tampered) = %v", err)
 	}
 }
@@ -63,7 +65,7 @@ func TestWriteLeavesNoTemporaryFiles(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, FileName), []byte("old"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Write(dir); err != nil {
+	if _, err := Write(dir, []string{"x.tar.zst"}); err != nil {
 		t.Fatal(err)
 	}
 	entries, _ := os.ReadDir(dir)
@@ -79,7 +81,7 @@ func TestWriteFailsWithoutReplacing(t *testing.T) {
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{"x.tar.zst": "x", FileName: "old\n"})
 	os.Chmod(filepath.Join(dir, "x.tar.zst"), 0)
-	if _, err := Write(dir); err == nil {
+	if _, err := Write(dir, []string{"x.tar.zst"}); err == nil {
 		t.Fatal("Write succeeded on an unreadable file")
 	}
 	if data, _ := os.ReadFile(filepath.Join(dir, FileName)); string(data) != "old\n" {
@@ -90,19 +92,32 @@ func TestWriteFailsWithoutReplacing(t *testing.T) {
 func TestVerifyProblems(t *testing.T) {
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{"a.tar.zst": "a", "b.tar.zst": "b"})
-	if _, err := Write(dir); err != nil {
+	if _, err := Write(dir, []string{"a.tar.zst", "b.tar.zst"}); err != nil {
 		t.Fatal(err)
 	}
 	writeFiles(t, dir, map[string]string{"c.tar.zst": "c"})
 	os.Remove(filepath.Join(dir, "b.tar.zst"))
-	_, err := Verify(dir)
+	_, err := Verify(dir, []string{"a.tar.zst", "b.tar.zst", "c.tar.zst"})
 	if err == nil || !strings.Contains(err.Error(), "c.tar.zst: not listed") || !strings.Contains(err.Error(), "b.tar.zst: open") {
 		t.Errorf("Verify = %v", err)
+	}
+	// checksums.txt lists exactly the files released: one more is an error too.
+	_, err = Verify(dir, []string{"a.tar.zst"})
+	if err == nil || !strings.Contains(err.Error(), "b.tar.zst: listed in checksums.txt but not one of the files released") {
+		t.Errorf("Verify(fewer files) = %v", err)
+	}
+	for _, bad := range []string{"", FileName, "../a.tar.zst", "sub/a.tar.zst", "new\nline"} {
+		if _, err := Write(dir, []string{"a.tar.zst", bad}); err == nil || !strings.Contains(err.Error(), "want a plain file name") {
+			t.Errorf("Write(%q) = %v", bad, err)
+		}
+	}
+	if _, err := Write(dir, nil); err == nil || !strings.Contains(err.Error(), "no files to checksum") {
+		t.Errorf("Write(no files) = %v", err)
 	}
 	if _, err := Parse([]byte("abc  x\n")); err == nil {
 		t.Error("Parse accepted a short digest")
 	}
-	if _, err := Verify(t.TempDir()); err == nil {
+	if _, err := Verify(t.TempDir(), []string{"a.tar.zst"}); err == nil {
 		t.Error("Verify of a directory without checksums.txt succeeded")
 	}
 }
@@ -123,14 +138,15 @@ func TestWriteRefusesWhatIsNotARegularFile(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := arm + " is " + what
-		if _, err := Write(dir); err == nil || !strings.Contains(err.Error(), want) {
+		names := []string{"a-linux-amd64.tar.zst", "a-linux-arm64.tar.zst"}
+		if _, err := Write(dir, names); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Write with %s: err = %v, want it to say %q", what, err, want)
 		}
 		if _, err := os.Stat(filepath.Join(dir, FileName)); err == nil {
 			t.Errorf("Write with %s wrote %s", what, FileName)
 		}
 		writeFiles(t, dir, map[string]string{FileName: "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb  a-linux-amd64.tar.zst\n"})
-		if _, err := Verify(dir); err == nil || !strings.Contains(err.Error(), want) {
+		if _, err := Verify(dir, names); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Verify with %s: err = %v, want it to say %q", what, err, want)
 		}
 	}

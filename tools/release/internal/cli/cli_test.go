@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/bundles/bundlestest"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/fakegithub"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/signing"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/signing/signingtest"
@@ -41,26 +42,37 @@ func run(t *testing.T, environ map[string]string, args ...string) (int, string, 
 	return code, stdout.String(), stderr.String()
 }
 
-// release makes a directory with podman's archives, checksummed and signed
-// with a fresh key pair, through the command line.
+// release makes a directory as //release:all leaves it (podman 5.8.4's
+// archives, buildah's, bundles.json), with podman's archives checksummed and
+// signed with a fresh key pair, through the command line.
 func release(t *testing.T) (dir, pub string) {
 	t.Helper()
 	dir = t.TempDir()
-	for _, a := range podmanArchives {
-		if err := os.WriteFile(filepath.Join(dir, a), []byte("content of "+a), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	bundlestest.Write(t, dir, "podman", "5.8.4", podmanArchives...)
+	bundlestest.Write(t, dir, "buildah", "1.44.1", "buildah-linux-amd64.tar.zst", "buildah-linux-arm64.tar.zst")
 	keys := filepath.Join(t.TempDir(), "cosign")
 	pw := map[string]string{"COSIGN_PASSWORD": "pw"}
 	mustRun(t, pw, "keygen", "--output-prefix", keys)
-	mustRun(t, nil, "checksums", dir)
-	files := []string{filepath.Join(dir, "checksums.txt")}
-	for _, a := range podmanArchives {
-		files = append(files, filepath.Join(dir, a))
+	mustRun(t, nil, "checksums", "--tool", "podman", "--version", "5.8.4", dir)
+	out := mustRun(t, pw, "sign", "--key", keys+".key", "--tool", "podman", dir)
+	if n := strings.Count(out, "signed "); n != 5 {
+		t.Fatalf("sign --tool podman signed %d files, want 4 archives and checksums.txt:\n%s", n, out)
 	}
-	mustRun(t, pw, append([]string{"sign", "--key", keys + ".key"}, files...)...)
 	return dir, keys + ".pub"
+}
+
+// assets are the files of dir that podman's release carries: its archives,
+// checksums.txt and their signatures.
+func assets(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	want := map[string][]byte{}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if n := e.Name(); strings.HasPrefix(n, "podman-") || strings.HasPrefix(n, "checksums.txt") {
+			want[n], _ = os.ReadFile(filepath.Join(dir, n))
+		}
+	}
+	return want
 }
 
 func mustRun(t *testing.T, environ map[string]string, args ...string) string {
@@ -89,9 +101,24 @@ func TestEndToEnd(t *testing.T) {
 	if strings.Count(out, "verified ") != 2 {
 		t.Errorf("verify printed %q", out)
 	}
+	out = mustRun(t, nil, "verify", "--key", pub, "--tool", "podman", dir)
+	if strings.Count(out, "verified ") != 5 || !strings.Contains(out, "verified "+filepath.Join(dir, "checksums.txt")) {
+		t.Errorf("verify --tool podman printed %q", out)
+	}
+
+	// The pin is the truth: archives holding podman-v5.8.4/ are not podman 5.8.5.
+	code, _, stderr := run(t, map[string]string{"GITHUB_API_URL": fake.APIURL()},
+		"publish", "--tool", "podman", "--version", "5.8.5", "--commit", built, "--key", pub, "--dry-run", dir)
+	if code != ExitFailure || !strings.Contains(stderr, "refusing to publish podman 5.8.5") ||
+		!strings.Contains(stderr, "podman-full-linux-arm64.tar.zst holds podman 5.8.4 (top directory podman-v5.8.4/), not podman 5.8.5") {
+		t.Errorf("publish --version 5.8.5 of 5.8.4 archives: exit %d\n%s", code, stderr)
+	}
+	if st := fake.Stats(); st.Requests != 0 {
+		t.Errorf("%d requests made before refusing", st.Requests)
+	}
 
 	// Dry run: reads only, needs no token. In GitHub Actions the commit is $GITHUB_SHA.
-	code, _, stderr := run(t, map[string]string{"GITHUB_API_URL": fake.APIURL(), "GITHUB_SHA": built},
+	code, _, stderr = run(t, map[string]string{"GITHUB_API_URL": fake.APIURL(), "GITHUB_SHA": built},
 		"publish", "--tool", "podman", "--version", "5.8.4", "--key", pub, "--dry-run", dir)
 	if code != 0 || !strings.Contains(stderr, "would create draft release podman-v5.8.4 \"Podman 5.8.4\" at commit "+strings.ToLower(built)) {
 		t.Fatalf("dry run: exit %d\n%s", code, stderr)
@@ -109,13 +136,10 @@ func TestEndToEnd(t *testing.T) {
 	if rels := fake.Releases(ours, "podman-v5.8.4"); len(rels) != 1 || rels[0].Commitish != strings.ToLower(built) {
 		t.Errorf("the release does not target the built commit %s: %+v", built, rels)
 	}
-	want := map[string][]byte{}
-	entries, _ := os.ReadDir(dir)
-	for _, e := range entries {
-		want[e.Name()], _ = os.ReadFile(filepath.Join(dir, e.Name()))
-	}
+	// Not buildah's archives, nor bundles.json: Check reports any unexpected asset.
+	want := assets(t, dir)
 	if len(want) != 10 {
-		t.Fatalf("%d files in the release directory, want 10", len(want))
+		t.Fatalf("%d of podman's files in the release directory, want 10", len(want))
 	}
 	if p := fake.Check(ours, "podman-v5.8.4", want); len(p) > 0 {
 		t.Errorf("release: %v", p)
@@ -176,6 +200,23 @@ func TestBadInput(t *testing.T) {
 			os.WriteFile(filepath.Join(d, a), []byte(a), 0o644)
 		}
 	}
+	garbage := t.TempDir() // archives that are not .tar.zst
+	for _, a := range podmanArchives {
+		os.WriteFile(filepath.Join(garbage, a), []byte(a), 0o644)
+	}
+	for _, d := range []string{noArm, linked, asDir, garbage} {
+		bundlestest.WriteManifest(t, d, map[string][]string{"podman": podmanArchives})
+	}
+	// bundles.json missing, malformed, or without podman; or elsewhere.
+	noList, badList, skopeoOnly, unsummed := t.TempDir(), t.TempDir(), t.TempDir(), t.TempDir()
+	for _, d := range []string{noList, badList, unsummed} {
+		bundlestest.Write(t, d, "podman", "5.8.4", podmanArchives...)
+	}
+	os.Remove(filepath.Join(noList, "bundles.json"))
+	os.WriteFile(filepath.Join(badList, "bundles.json"), []byte(`{"podman": "podman-full-linux-amd64.tar.zst"}`), 0o644)
+	bundlestest.Write(t, skopeoOnly, "skopeo", "1.20.0", "skopeo-linux-amd64.tar.zst")
+	listElsewhere := filepath.Join(t.TempDir(), "list.json")
+	os.WriteFile(listElsewhere, []byte(`{"skopeo": ["skopeo-linux-amd64.tar.zst"]}`), 0o644)
 	elsewhere := filepath.Join(t.TempDir(), podmanArchives[3])
 	os.WriteFile(elsewhere, []byte(podmanArchives[3]), 0o644)
 	os.Symlink(elsewhere, filepath.Join(linked, podmanArchives[3]))
@@ -235,9 +276,31 @@ func TestBadInput(t *testing.T) {
 		{"verify missing file", nil, []string{"verify", "--key", pub, "gone.tar.zst"}, ExitFailure, "gone.tar.zst: no signature"},
 		{"verify missing key", nil, []string{"verify", "--key", "/no/such.pub", "x"}, ExitFailure, "/no/such.pub"},
 		{"checksums no directory", nil, []string{"checksums"}, ExitUsage, "want exactly one directory"},
-		{"checksums missing directory", nil, []string{"checksums", "/no/such/dir"}, ExitFailure, "/no/such/dir"},
-		{"checksums over a symlink", nil, []string{"checksums", linked}, ExitFailure, filepath.Join(linked, podmanArchives[3]) + " is a symlink to " + elsewhere + ", not a regular file"},
-		{"checksums over a directory", nil, []string{"checksums", asDir}, ExitFailure, filepath.Join(asDir, podmanArchives[3]) + " is a directory, not a regular file"},
+		{"checksums missing directory", nil, []string{"checksums", "--tool", "podman", "/no/such/dir"}, ExitFailure, "release directory /no/such/dir does not exist"},
+		{"checksums over a symlink", nil, []string{"checksums", "--tool", "podman", linked}, ExitFailure, filepath.Join(linked, podmanArchives[3]) + " is a symlink to " + elsewhere + ", not a regular file"},
+		{"checksums over a directory", nil, []string{"checksums", "--tool", "podman", asDir}, ExitFailure, filepath.Join(asDir, podmanArchives[3]) + " is a directory, not a regular file"},
+		{"checksums without a tool", nil, []string{"checksums", dir}, ExitUsage, "--tool is required"},
+		{"checksums without bundles.json", nil, []string{"checksums", "--tool", "podman", noList}, ExitFailure, filepath.Join(noList, "bundles.json") + " does not exist: it lists the archives to release"},
+		{"checksums: bundles.json malformed", nil, []string{"checksums", "--tool", "podman", badList}, ExitFailure, filepath.Join(badList, "bundles.json") + ": malformed archive list"},
+		{"checksums: tool not in bundles.json", nil, []string{"checksums", "--tool", "podman", skopeoOnly}, ExitFailure, "bundles.json lists no archives of podman (it lists skopeo)"},
+		{"checksums: archive missing", nil, []string{"checksums", "--tool", "podman", noArm}, ExitFailure, "lacks archives of podman: podman-minimal-linux-arm64.tar.zst (" + filepath.Join(noArm, "bundles.json") + " lists them)"},
+		{"checksums: --bundles missing", nil, []string{"checksums", "--tool", "podman", "--bundles", "/no/such.json", dir}, ExitFailure, "/no/such.json does not exist"},
+		{"checksums: --bundles elsewhere", nil, []string{"checksums", "--tool", "podman", "--bundles", listElsewhere, dir}, ExitFailure, listElsewhere + " lists no archives of podman (it lists skopeo)"},
+		{"checksums: another version", nil, []string{"checksums", "--tool", "podman", "--version", "6.0.0", dir}, ExitFailure, "podman-minimal-linux-amd64.tar.zst holds podman 5.8.4 (top directory podman-v5.8.4/), not podman 6.0.0"},
+		{"checksums: malformed version", nil, []string{"checksums", "--tool", "podman", "--version", "6", dir}, ExitUsage, `malformed --version "6"`},
+		{"checksums: not an archive", nil, []string{"checksums", "--tool", "podman", "--version", "5.8.4", garbage}, ExitFailure, filepath.Join(garbage, podmanArchives[0]) + " is not a zstd-compressed tar archive"},
+		{"publish without bundles.json", token, publish(noList), ExitFailure, "does not exist: it lists the archives to release, and `bazel build //release:all` writes it"},
+		{"publish: tool not in bundles.json", token, publish(skopeoOnly), ExitFailure, "bundles.json lists no archives of podman (it lists skopeo)"},
+		{"publish: bundles.json malformed", token, publish(badList), ExitFailure, "malformed archive list"},
+		{"publish: another version", token, []string{"publish", "--tool", "podman", "--version", "5.9.0", "--commit", built, "--key", pub, dir}, ExitFailure, "podman-full-linux-amd64.tar.zst holds podman 5.8.4 (top directory podman-v5.8.4/), not podman 5.9.0"},
+		{"sign --tool without bundles.json", pw, []string{"sign", "--key", key, "--tool", "podman", noList}, ExitFailure, "bundles.json does not exist"},
+		{"sign --tool before checksums", pw, []string{"sign", "--key", key, "--tool", "podman", unsummed}, ExitFailure, "has no checksums.txt (run `release checksums --tool podman " + unsummed + "` first)"},
+		{"sign --tool: checksums.txt of another tool", pw, []string{"sign", "--key", key, "--tool", "buildah", dir}, ExitFailure, "buildah-linux-amd64.tar.zst: not listed in checksums.txt"},
+		{"verify --tool: checksums.txt of another tool", nil, []string{"verify", "--key", pub, "--tool", "buildah", dir}, ExitFailure, "podman-full-linux-amd64.tar.zst: listed in checksums.txt but not one of the files released"},
+		{"sign --tool two directories", pw, []string{"sign", "--key", key, "--tool", "podman", dir, dir}, ExitUsage, "with --tool, give exactly one release directory"},
+		{"sign --bundles without --tool", pw, []string{"sign", "--key", key, "--bundles", listElsewhere, dir}, ExitUsage, "--bundles goes with --tool"},
+		{"sign --tool: archive missing", pw, []string{"sign", "--key", key, "--tool", "podman", noArm}, ExitFailure, "lacks archives of podman: podman-minimal-linux-arm64.tar.zst"},
+		{"verify --tool: tool not in bundles.json", nil, []string{"verify", "--key", pub, "--tool", "podman", skopeoOnly}, ExitFailure, "lists no archives of podman"},
 		{"keygen without password", nil, []string{"keygen", "--output-prefix", filepath.Join(t.TempDir(), "k")}, ExitUsage, "COSIGN_PASSWORD is not set"},
 		{"check with arguments", nil, []string{"check", "podman"}, ExitUsage, "unexpected arguments"},
 		{"config missing", nil, []string{"check", "--config", "/no/such.json"}, ExitUsage, "/no/such.json"},

@@ -2,11 +2,17 @@ package cli
 
 import (
 	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/bundles"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/checksums"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/config"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/ghapi"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/signing"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/version"
 )
 
 // apiFlags are the flags of commands that talk to GitHub.
@@ -102,4 +108,62 @@ func (f *verifyFlags) verifier(repo string) (signing.Verifier, error) {
 		return nil, usagef("keyless verification needs both --certificate-identity-regexp and --certificate-oidc-issuer")
 	}
 	return nil, usagef("give --key, --keyless, or --certificate-identity-regexp and --certificate-oidc-issuer, to check signatures")
+}
+
+const bundlesHelp = "the list of each tool's archives (default DIR/" + bundles.FileName + ", which `bazel build //release:all` writes beside the archives)"
+
+// releaseArchives reads which archives tool's release carries from
+// bundles.json (manifest, or dir/bundles.json) and checks that each is in dir.
+func releaseArchives(dir, manifest, tool string) ([]string, error) {
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return nil, fmt.Errorf("release directory %s does not exist", dir)
+	}
+	m, err := bundles.Load(bundles.PathIn(dir, manifest))
+	if err != nil {
+		return nil, err
+	}
+	return m.InDir(dir, tool)
+}
+
+// parseVersion parses a release's --version: MAJOR.MINOR.PATCH, no pre-release.
+func parseVersion(s string) (version.Version, error) {
+	v, err := version.Parse(s)
+	if err != nil || !v.Stable() {
+		return version.Version{}, usagef("malformed --version %q: want MAJOR.MINOR.PATCH, e.g. 5.8.4", s)
+	}
+	return v, nil
+}
+
+// releaseFiles are the files sign and verify work on: the arguments as
+// given, or with tool, the tool's archives in the one release directory
+// given (as its bundles.json, or manifest, lists them) and its checksums.txt,
+// which must list exactly those archives with their digests.
+func releaseFiles(args []string, tool, manifest string) ([]string, error) {
+	if tool == "" {
+		if manifest != "" {
+			return nil, usagef("--bundles goes with --tool")
+		}
+		return args, nil
+	}
+	if len(args) != 1 {
+		return nil, usagef("with --tool, give exactly one release directory, got %d arguments", len(args))
+	}
+	dir := args[0]
+	archives, err := releaseArchives(dir, manifest, tool)
+	if err != nil {
+		return nil, err
+	}
+	var files []string
+	for _, a := range archives {
+		files = append(files, filepath.Join(dir, a))
+	}
+	sums := filepath.Join(dir, checksums.FileName)
+	if _, err := os.Lstat(sums); os.IsNotExist(err) {
+		return nil, fmt.Errorf("%s has no %s (run `release checksums --tool %s %s` first)", dir, checksums.FileName, tool, dir)
+	}
+	// checksums.txt is signed as vouching for exactly these archives.
+	if _, err := checksums.Verify(dir, archives); err != nil {
+		return nil, err
+	}
+	return append(files, sums), nil
 }

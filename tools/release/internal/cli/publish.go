@@ -6,32 +6,39 @@ import (
 	"strings"
 
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/publish"
-	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/version"
 )
 
 func runPublish(ctx context.Context, args []string, env Env) error {
-	fs := newFlags(env, "publish", "--tool T --version V --commit SHA (--key cosign.pub | --keyless | --certificate-identity-regexp RE --certificate-oidc-issuer URL) [--dry-run] DIR", `
-Publish DIR as the GitHub release {tool}-v{version} titled "{Title} {version}"
-in the repository named in the config, its tag at commit SHA.
+	fs := newFlags(env, "publish", "--tool T --version V --commit SHA (--key cosign.pub | --keyless | --certificate-identity-regexp RE --certificate-oidc-issuer URL) [--bundles FILE] [--dry-run] DIR", `
+Publish the tool's archives in DIR as the GitHub release {tool}-v{version}
+titled "{Title} {version}" in the repository named in the config, its tag at
+commit SHA. DIR is what 'bazel build //release:all' writes
+(bazel-bin/release/), or a copy of it; its bundles.json says which archives
+are the tool's. The assets are those archives, checksums.txt and their
+signatures; nothing else in DIR (other tools' archives, bundles.json).
 
-First DIR is checked, and nothing is published unless: every archive the
-config names for the tool is there as a regular file (not a symlink or a
-directory), checksums.txt matches the files, and every file listed in it and
-checksums.txt itself has a signature that verifies. Then the release is found
-(published, or a draft left by an earlier attempt; either must target SHA)
-or created as a draft targeting SHA; every file and its signature material is
-uploaded unless an asset with the same content is there; the draft is then
-published. Safe to re-run after any failure: only what is missing is
-uploaded. An existing asset with other content (compared by SHA-256) is an
-error and is never replaced; the remains of an interrupted upload are
-removed and uploaded again. Two releases with the tag are an error.
+First DIR is checked, and nothing is published, nor asked of GitHub, unless:
+every archive bundles.json lists for the tool is there as a regular file (not
+a symlink or a directory), checksums.txt lists exactly those with their
+digests, each of them and checksums.txt has a signature that verifies, and
+every archive holds the one top directory {tool}-v{version}/ with a program
+in its bin/, so the version released is the pin the archives were built
+from. Then the release is found (published, or a draft left by an earlier
+attempt; either must target SHA) or created as a draft targeting SHA; every
+file and its signature material is uploaded unless an asset with the same
+content is there; the draft is then published. Safe to re-run after any
+failure: only what is missing is uploaded. An existing asset with other
+content (compared by SHA-256) is an error and is never replaced; the remains
+of an interrupted upload are removed and uploaded again. Two releases with
+the tag are an error.
 
 Needs $GITHUB_TOKEN (contents: write), except with --dry-run, which only
 reads and prints what it would do. Uploads print progress on stderr.`)
 	tool := fs.String("tool", "", "tool to publish (required)")
-	ver := fs.String("version", "", "upstream version, MAJOR.MINOR.PATCH (required)")
+	ver := fs.String("version", "", "the version released, MAJOR.MINOR.PATCH: the pin the archives were built from (required)")
 	commit := fs.String("commit", "", "the commit the archives were built from, a full 40-hex-digit SHA; the release's tag is made there (required; default $GITHUB_SHA, which GitHub Actions sets)")
 	dryRun := fs.Bool("dry-run", false, "check and print what would be done; change nothing")
+	manifest := fs.String("bundles", "", bundlesHelp)
 	vf := addVerifyFlags(fs)
 	api := addAPIFlags(fs)
 	if err := parse(fs, args); err != nil {
@@ -54,9 +61,9 @@ reads and prints what it would do. Uploads print progress on stderr.`)
 	if *ver == "" {
 		return usagef("--version is required")
 	}
-	v, err := version.Parse(*ver)
-	if err != nil || !v.Stable() {
-		return usagef("malformed --version %q: want MAJOR.MINOR.PATCH, e.g. 5.8.4", *ver)
+	v, err := parseVersion(*ver)
+	if err != nil {
+		return err
 	}
 	sha, from := *commit, "--commit"
 	if sha == "" {
@@ -82,7 +89,7 @@ reads and prints what it would do. Uploads print progress on stderr.`)
 	}
 	return publish.Run(ctx, publish.Options{
 		Client: client, Repo: cfg.Repository, Tool: t, Version: v, Commit: strings.ToLower(sha),
-		Dir: fs.Arg(0), Verifier: verifier, DryRun: *dryRun, Log: env.logf,
+		Dir: fs.Arg(0), Bundles: *manifest, Verifier: verifier, DryRun: *dryRun, Log: env.logf,
 	})
 }
 

@@ -10,10 +10,13 @@ import (
 )
 
 func runSign(ctx context.Context, args []string, env Env) error {
-	fs := newFlags(env, "sign", "(--key cosign.key | --keyless) FILE...", `
+	fs := newFlags(env, "sign", "(--key cosign.key | --keyless) (FILE... | --tool T [--bundles FILE] DIR)", `
 Sign each FILE with cosign and write FILE.sig (base64 signature). Each FILE
 must be a regular file, not a symlink or a directory; if one is not, nothing
-is signed.
+is signed. With --tool T, the files are T's archives in the release
+directory DIR, as its bundles.json lists them, and DIR/checksums.txt, which
+must list exactly those archives with their digests: what publish needs
+signed.
 
 --key signs offline with a cosign private key (password in $COSIGN_PASSWORD);
 nothing is sent to a transparency log. Verify with 'release verify --key
@@ -32,13 +35,19 @@ RE and URL as tools/release/README.md gives them.`)
 	keyless := fs.Bool("keyless", false, "sign keyless through Fulcio and Rekor")
 	fulcio := fs.String("fulcio-url", signing.DefaultFulcioURL, "keyless: Fulcio URL")
 	rekor := fs.String("rekor-url", signing.DefaultRekorURL, "keyless: Rekor URL")
+	tool := fs.String("tool", "", "sign this tool's archives and checksums.txt in the one release directory given")
+	manifest := fs.String("bundles", "", "with --tool: "+bundlesHelp)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
 		return usagef("no files to sign")
 	}
-	for _, f := range fs.Args() {
+	files, err := releaseFiles(fs.Args(), *tool, *manifest)
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
 		// A symlink's signature would vouch for whatever it points to later.
 		if err := checksums.Regular(f); err != nil {
 			return err
@@ -61,7 +70,7 @@ RE and URL as tools/release/README.md gives them.`)
 	default:
 		return usagef("give --key cosign.key, or --keyless")
 	}
-	for _, f := range fs.Args() {
+	for _, f := range files {
 		if err := signer.Sign(f); err != nil {
 			return err
 		}

@@ -1,5 +1,7 @@
 // Package config reads the release configuration: our repository, and per
-// tool its upstream repository, tracked release lines and archive names.
+// tool its upstream repository and tracked release lines. Which archives a
+// tool's release carries is not configured here: the build says, in the
+// bundles.json that `bazel build //release:all` writes (package bundles).
 package config
 
 import (
@@ -7,7 +9,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"sort"
 	"strings"
 
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/version"
@@ -25,7 +26,6 @@ type Tool struct {
 	Title    string   `json:"title"`    // as in release titles: {title} {version}
 	Upstream string   `json:"upstream"` // owner/name on GitHub
 	Lines    []string `json:"lines"`    // tracked release lines, e.g. "5.x"
-	Archives []string `json:"archives"` // every archive a release must carry
 
 	lines []version.Line
 }
@@ -79,11 +79,6 @@ func Parse(data []byte) (*Config, error) {
 			}
 			t.lines = append(t.lines, l)
 		}
-		for _, a := range t.Archives {
-			if !strings.HasPrefix(a, t.Name+"-") || !strings.HasSuffix(a, ".tar.zst") {
-				return nil, fmt.Errorf("config: tool %s: archive %q must be named %s-*.tar.zst", t.Name, a, t.Name)
-			}
-		}
 	}
 	return &c, nil
 }
@@ -128,11 +123,4 @@ func (t *Tool) ReleaseTitle(v version.Version) string { return t.Title + " " + v
 func SplitRepo(s string) (owner, name string) {
 	owner, name, _ = strings.Cut(s, "/")
 	return owner, name
-}
-
-// SortedArchives returns the tool's archive names sorted.
-func (t *Tool) SortedArchives() []string {
-	a := append([]string(nil), t.Archives...)
-	sort.Strings(a)
-	return a
 }

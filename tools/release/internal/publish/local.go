@@ -7,9 +7,11 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/bundles"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/checksums"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/config"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/signing"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/version"
 )
 
 // localFile is a file to be a release asset.
@@ -24,42 +26,45 @@ type localFile struct {
 // isSignature reports whether f is signature material of another file.
 func (f localFile) isSignature() bool { return f.Name != f.Base }
 
-// collect checks a release directory and lists the assets it makes:
-// every archive the tool needs is there as a regular file (not a symlink or
-// a directory; nor is any other asset), checksums.txt matches the files,
-// and every listed file and checksums.txt carries a signature that verifies.
-func collect(dir string, tool *config.Tool, v signing.Verifier) ([]localFile, error) {
+// collect checks a release directory and lists the assets it makes. The
+// tool's archives are those the build's bundles.json lists for it; each must
+// be in dir as a regular file (not a symlink or a directory; nor may any
+// other asset be), checksums.txt must list exactly them with their digests,
+// every archive and checksums.txt must carry a signature that verifies, and
+// every archive must hold the one top directory <tool>-v<version>/ with a
+// program in its bin/: the pin the archives were built from is the version
+// released. Other files in dir (other tools' archives, bundles.json) are not
+// assets.
+func collect(dir, manifest string, tool *config.Tool, ver version.Version, v signing.Verifier) ([]localFile, error) {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("release directory %s does not exist", dir)
 	}
-	var missing, odd []string
-	for _, a := range tool.SortedArchives() {
-		switch err := checksums.Regular(filepath.Join(dir, a)); {
-		case os.IsNotExist(err):
-			missing = append(missing, a)
-		case err != nil:
+	m, err := bundles.Load(manifest)
+	if err != nil {
+		return nil, err
+	}
+	archives, err := m.InDir(dir, tool.Name)
+	if err != nil {
+		return nil, err
+	}
+	var odd []string
+	for _, a := range archives {
+		if err := checksums.Regular(filepath.Join(dir, a)); err != nil {
 			odd = append(odd, err.Error())
 		}
-	}
-	if len(missing) > 0 {
-		return nil, fmt.Errorf("%s lacks archives of %s: %s", dir, tool.Name, strings.Join(missing, ", "))
 	}
 	if len(odd) > 0 {
 		return nil, fmt.Errorf("refusing to publish:\n  %s", strings.Join(odd, "\n  "))
 	}
 	if err := checksums.Regular(filepath.Join(dir, checksums.FileName)); os.IsNotExist(err) {
-		return nil, fmt.Errorf("%s has no %s (run `release checksums %s`)", dir, checksums.FileName, dir)
+		return nil, fmt.Errorf("%s has no %s (run `release checksums --tool %s %s`)", dir, checksums.FileName, tool.Name, dir)
 	} else if err != nil {
 		return nil, fmt.Errorf("refusing to publish: %w", err)
 	}
-	sums, err := checksums.Verify(dir)
-	if err != nil {
+	if _, err := checksums.Verify(dir, archives); err != nil {
 		return nil, fmt.Errorf("refusing to publish: %w", err)
 	}
-	signed := []string{checksums.FileName}
-	for name := range sums {
-		signed = append(signed, name)
-	}
+	signed := append([]string{checksums.FileName}, archives...)
 	sort.Strings(signed)
 	var paths []string
 	for _, n := range signed {
@@ -70,6 +75,15 @@ func collect(dir string, tool *config.Tool, v signing.Verifier) ([]localFile, er
 	}
 	if err := signing.VerifyAll(v, paths); err != nil {
 		return nil, fmt.Errorf("refusing to publish: %w", err)
+	}
+	var wrong []string
+	for _, a := range archives {
+		if err := bundles.CheckArchive(filepath.Join(dir, a), tool.Name, ver.String()); err != nil {
+			wrong = append(wrong, err.Error())
+		}
+	}
+	if len(wrong) > 0 {
+		return nil, fmt.Errorf("refusing to publish %s %s:\n  %s", tool.Name, ver, strings.Join(wrong, "\n  "))
 	}
 
 	// Assets: each signed file, then its bundle before the .sig and .pem

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-github/v66/github"
 
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/bundles"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/config"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/ghapi"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/signing"
@@ -25,6 +26,7 @@ type Options struct {
 	Version  version.Version
 	Commit   string // the commit SHA built; the tag is made there
 	Dir      string
+	Bundles  string // bundles.json, which lists the tool's archives; default Dir/bundles.json
 	Verifier signing.Verifier
 	DryRun   bool
 	Attempts int // rounds of look-up-then-act after ambiguous failures; default 3
@@ -42,7 +44,7 @@ func Run(ctx context.Context, o Options) error {
 	if o.Commit == "" {
 		return errors.New("no commit to tag: without one the tag would land wherever the default branch is when the draft is published")
 	}
-	files, err := collect(o.Dir, o.Tool, o.Verifier)
+	files, err := collect(o.Dir, bundles.PathIn(o.Dir, o.Bundles), o.Tool, o.Version, o.Verifier)
 	if err != nil {
 		return err
 	}
@@ -51,7 +53,7 @@ func Run(ctx context.Context, o Options) error {
 	}
 	defer os.RemoveAll(o.work)
 	tag, title := o.Tool.Tag(o.Version), o.Tool.ReleaseTitle(o.Version)
-	o.Log("%s: %d files checked (checksums and signatures)", tag, len(files))
+	o.Log("%s: %d files checked (checksums, signatures, archives' top directory %s/)", tag, len(files), tag)
 
 	rel, err := o.ensureRelease(ctx, tag, title)
 	if err != nil {

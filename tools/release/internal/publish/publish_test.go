@@ -16,6 +16,7 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 	"github.com/sigstore/sigstore-go/pkg/sign"
 
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/bundles/bundlestest"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/checksums"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/config"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/fakegithub"
@@ -32,16 +33,23 @@ const commit = "0123456789abcdef0123456789abcdef01234567"
 
 var testTool = func() *config.Tool {
 	cfg, err := config.Parse([]byte(`{"repository":"` + repo + `","tools":[{"name":"skopeo","title":"Skopeo",
-		"upstream":"podman-container-tools/skopeo","lines":["1.x"],
-		"archives":["skopeo-linux-amd64.tar.zst","skopeo-linux-arm64.tar.zst"]}]}`))
+		"upstream":"podman-container-tools/skopeo","lines":["1.x"]}]}`))
 	if err != nil {
 		panic(err)
 	}
 	return cfg.Tools[0]
 }()
 
+// The release published: skopeo 1.20.0, its archives as bundles.json lists them.
+var (
+	testVersion = version.Version{Major: 1, Minor: 20, Patch: 0}
+	archives    = []string{"skopeo-linux-amd64.tar.zst", "skopeo-linux-arm64.tar.zst"}
+)
+
 // env is a signed release directory, a fake GitHub and a client that
-// records the waits it would have made instead of sleeping.
+// records the waits it would have made instead of sleeping. The directory
+// holds what //release:all builds, another tool's archive and bundles.json
+// included, as the release workflow's artifact does.
 type env struct {
 	t      *testing.T
 	dir    string
@@ -57,24 +65,28 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(e.fake.Close)
 	e.fake.Token = "good-token"
 	e.fake.AddRepo(repo)
-	for _, a := range testTool.Archives {
-		// Several KiB so that a dropped upload is cut midway.
-		write(t, filepath.Join(e.dir, a), strings.Repeat(a, 500))
-	}
-	if _, err := checksums.Write(e.dir); err != nil {
+	// Several KiB each, so that a dropped upload is cut midway.
+	bundlestest.Write(t, e.dir, "skopeo", testVersion.String(), archives...)
+	bundlestest.Write(t, e.dir, "buildah", "1.44.1", "buildah-linux-amd64.tar.zst")
+	if _, err := checksums.Write(e.dir, archives); err != nil {
 		t.Fatal(err)
 	}
-	signer := testSigner
 	e.pub = testPub
-	for _, n := range append(testTool.SortedArchives(), checksums.FileName) {
-		if err := signer.Sign(filepath.Join(e.dir, n)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	e.signAll()
 	if n := len(e.want()); n != 6 { // 2 archives, checksums.txt, 3 signatures
-		t.Fatalf("release directory holds %d files, want 6", n)
+		t.Fatalf("release directory holds %d assets, want 6", n)
 	}
 	return e
+}
+
+// signAll signs the archives and checksums.txt with the test key.
+func (e *env) signAll() {
+	e.t.Helper()
+	for _, n := range append([]string{checksums.FileName}, archives...) {
+		if err := testSigner.Sign(filepath.Join(e.dir, n)); err != nil {
+			e.t.Fatal(err)
+		}
+	}
 }
 
 // One key pair per test binary: scrypt makes generating and decrypting a
@@ -109,13 +121,16 @@ func write(t *testing.T, path, content string) {
 	}
 }
 
-// want is every file that must end up as an asset.
+// want is every file that must end up as an asset: skopeo's archives,
+// checksums.txt and their signatures; not buildah's archive or bundles.json.
 func (e *env) want() map[string][]byte {
 	m := map[string][]byte{}
 	entries, _ := os.ReadDir(e.dir)
 	for _, en := range entries {
-		data, _ := os.ReadFile(filepath.Join(e.dir, en.Name()))
-		m[en.Name()] = data
+		if n := en.Name(); strings.HasPrefix(n, "skopeo-") || strings.HasPrefix(n, checksums.FileName) {
+			data, _ := os.ReadFile(filepath.Join(e.dir, n))
+			m[n] = data
+		}
 	}
 	return m
 }
@@ -144,7 +159,7 @@ func (e *env) options(token string) Options {
 		e.t.Fatal(err)
 	}
 	return Options{
-		Client: c, Repo: repo, Tool: testTool, Version: version.Version{Major: 1, Minor: 20, Patch: 0},
+		Client: c, Repo: repo, Tool: testTool, Version: testVersion,
 		Commit: commit, Dir: e.dir, Verifier: v, Log: e.logf,
 	}
 }
@@ -386,8 +401,28 @@ func TestPublishRefusesBadLocalFiles(t *testing.T) {
 		"lacks archives of skopeo: skopeo-linux-arm64.tar.zst": func(e *env) {
 			os.Remove(filepath.Join(e.dir, "skopeo-linux-arm64.tar.zst"))
 		},
-		"has no checksums.txt":        func(e *env) { os.Remove(filepath.Join(e.dir, "checksums.txt")) },
-		"not listed in checksums.txt": func(e *env) { write(e.t, filepath.Join(e.dir, "extra.txt"), "x") },
+		"has no checksums.txt (run `release checksums --tool skopeo": func(e *env) { os.Remove(filepath.Join(e.dir, "checksums.txt")) },
+		"skopeo-linux-arm64.tar.zst: not listed in checksums.txt": func(e *env) {
+			if _, err := checksums.Write(e.dir, archives[:1]); err != nil {
+				e.t.Fatal(err)
+			}
+			e.signAll()
+		},
+		"buildah-linux-amd64.tar.zst: listed in checksums.txt but not one of the files released": func(e *env) {
+			if _, err := checksums.Write(e.dir, append([]string{"buildah-linux-amd64.tar.zst"}, archives...)); err != nil {
+				e.t.Fatal(err)
+			}
+			e.signAll()
+		},
+		"bundles.json does not exist: it lists the archives to release": func(e *env) { os.Remove(filepath.Join(e.dir, "bundles.json")) },
+		"bundles.json lists no archives of skopeo (it lists buildah)": func(e *env) {
+			bundlestest.WriteManifest(e.t, e.dir, map[string][]string{"buildah": {"buildah-linux-amd64.tar.zst"}})
+		},
+		"bundles.json: malformed archive list": func(e *env) { write(e.t, filepath.Join(e.dir, "bundles.json"), `{"skopeo": `) },
+		// bundles.json is the list: an archive it names that is not there is missing.
+		"lacks archives of skopeo: skopeo-linux-riscv64.tar.zst": func(e *env) {
+			bundlestest.WriteManifest(e.t, e.dir, map[string][]string{"skopeo": append([]string{"skopeo-linux-riscv64.tar.zst"}, archives...)})
+		},
 	}
 	for want, breakIt := range cases {
 		e := newEnv(t)
@@ -495,11 +530,7 @@ func TestPublishKeepsVerifyingSignaturesOfAnEarlierSigning(t *testing.T) {
 	if err := e.publish(); err != nil {
 		t.Fatal(err)
 	}
-	for _, n := range append(testTool.SortedArchives(), checksums.FileName) {
-		if err := testSigner.Sign(filepath.Join(e.dir, n)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	e.signAll()
 	if string(e.want()["checksums.txt.sig"]) == string(first["checksums.txt.sig"]) {
 		t.Fatal("signing again gave the same bytes; this test would prove nothing")
 	}
@@ -566,7 +597,7 @@ func TestPublishResumesKeylessSignaturesOfAnEarlierRun(t *testing.T) {
 	signAll := func() map[string][]byte {
 		s := &signing.KeylessSigner{Ctx: context.Background(), FulcioURL: fulcio.URL, IDToken: signingtest.IDToken,
 			TransparencyLogs: []sign.Transparency{&signingtest.NoTlog{}}}
-		for _, n := range append(testTool.SortedArchives(), checksums.FileName) {
+		for _, n := range append([]string{checksums.FileName}, archives...) {
 			if err := s.Sign(filepath.Join(e.dir, n)); err != nil {
 				t.Fatal(err)
 			}
@@ -603,4 +634,69 @@ func TestPublishResumesKeylessSignaturesOfAnEarlierRun(t *testing.T) {
 	if !strings.Contains(e.log.String(), "checksums.txt: keeping the signature already on the release") {
 		t.Errorf("log:\n%s", e.log.String())
 	}
+}
+
+// The pin is the truth: archives built from another version than the one
+// being published (their top directory says which) are refused by name,
+// before anything is asked of GitHub, dry run or not, even when their
+// checksums and signatures are in order.
+func TestPublishRefusesArchivesOfAnotherVersion(t *testing.T) {
+	for name, entries := range map[string][]bundlestest.Entry{
+		"skopeo-linux-arm64.tar.zst holds skopeo 1.19.0 (top directory skopeo-v1.19.0/), not skopeo 1.20.0": bundlestest.Bundle("skopeo", "1.19.0", "arm64", 1<<10),
+		"skopeo-linux-arm64.tar.zst holds no program in skopeo-v1.20.0/bin/": {
+			{Name: "skopeo-v1.20.0/", Mode: 0o755}, {Name: "skopeo-v1.20.0/README.md", Mode: 0o644, Body: []byte("x")},
+		},
+	} {
+		for _, dryRun := range []bool{false, true} {
+			e := newEnv(t)
+			bundlestest.WriteArchive(t, filepath.Join(e.dir, "skopeo-linux-arm64.tar.zst"), entries)
+			if _, err := checksums.Write(e.dir, archives); err != nil {
+				t.Fatal(err)
+			}
+			e.signAll()
+			o := e.options("good-token")
+			o.DryRun = dryRun
+			err := Run(context.Background(), o)
+			if err == nil || !strings.Contains(err.Error(), "refusing to publish skopeo 1.20.0") || !strings.Contains(err.Error(), name) {
+				t.Errorf("dry run %v: err = %v, want it to say %q", dryRun, err, name)
+			}
+			if err != nil && strings.Contains(err.Error(), "skopeo-linux-amd64.tar.zst") {
+				t.Errorf("dry run %v: the good archive is blamed too: %v", dryRun, err)
+			}
+			if st := e.fake.Stats(); st.Requests != 0 {
+				t.Errorf("dry run %v: %d requests made before refusing", dryRun, st.Requests)
+			}
+		}
+	}
+	// The same directory published as the version it holds is fine.
+	e := newEnv(t)
+	o := e.options("good-token")
+	o.Version = version.Version{Major: 1, Minor: 19, Patch: 0}
+	err := Run(context.Background(), o)
+	if err == nil || !strings.Contains(err.Error(), "skopeo-linux-amd64.tar.zst holds skopeo 1.20.0 (top directory skopeo-v1.20.0/), not skopeo 1.19.0") {
+		t.Errorf("publishing 1.20.0 archives as 1.19.0: err = %v", err)
+	}
+	if err := e.publish(); err != nil {
+		t.Fatal(err)
+	}
+	e.assertComplete()
+}
+
+// --bundles: the archive list may come from elsewhere than the directory;
+// then the directory's own bundles.json, if any, is not read.
+func TestPublishReadsTheGivenBundlesFile(t *testing.T) {
+	e := newEnv(t)
+	elsewhere := filepath.Join(t.TempDir(), "bundles.json")
+	data, err := os.ReadFile(filepath.Join(e.dir, "bundles.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, elsewhere, string(data))
+	write(t, filepath.Join(e.dir, "bundles.json"), "not JSON")
+	o := e.options("good-token")
+	o.Bundles = elsewhere
+	if err := Run(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	e.assertComplete()
 }

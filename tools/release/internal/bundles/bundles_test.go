@@ -1,0 +1,153 @@
+package bundles_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/bundles"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/bundles/bundlestest"
+)
+
+// What //release:all writes.
+const built = `{
+  "buildah": [
+    "buildah-linux-amd64.tar.zst",
+    "buildah-linux-arm64.tar.zst"
+  ],
+  "podman": [
+    "podman-minimal-linux-arm64.tar.zst",
+    "podman-minimal-linux-amd64.tar.zst"
+  ],
+  "skopeo": [
+    "skopeo-linux-amd64.tar.zst",
+    "skopeo-linux-arm64.tar.zst"
+  ]
+}`
+
+func TestLoad(t *testing.T) {
+	dir := t.TempDir()
+	file := bundles.PathIn(dir, "")
+	if file != filepath.Join(dir, "bundles.json") || bundles.PathIn(dir, "/x/b.json") != "/x/b.json" {
+		t.Errorf("PathIn = %s", file)
+	}
+	if _, err := bundles.Load(file); err == nil || !strings.Contains(err.Error(), file+" does not exist") ||
+		!strings.Contains(err.Error(), "build //release:all first") {
+		t.Errorf("Load(missing) = %v", err)
+	}
+	os.WriteFile(file, []byte(built), 0o644)
+	m, err := bundles.Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := m.Archives("podman")
+	if err != nil || strings.Join(a, " ") != "podman-minimal-linux-amd64.tar.zst podman-minimal-linux-arm64.tar.zst" {
+		t.Errorf("Archives(podman) = %v, %v", a, err)
+	}
+	_, err = m.Archives("crun")
+	if err == nil || !strings.Contains(err.Error(), file+" lists no archives of crun (it lists buildah, podman, skopeo)") {
+		t.Errorf("Archives(crun) = %v", err)
+	}
+}
+
+func TestParseRejects(t *testing.T) {
+	for want, in := range map[string]string{
+		"malformed archive list":         `{"skopeo": "skopeo-linux-amd64.tar.zst"}`,
+		"malformed archive list (want {": `["skopeo-linux-amd64.tar.zst"]`,
+		"more after the JSON object":     `{} {}`,
+		"not null":                       `null`,
+		`tool "skopeo" has no archives`:  `{"skopeo": []}`,
+		`"../skopeo-x.tar.zst" is not`:   `{"skopeo": ["../skopeo-x.tar.zst"]}`,
+		`"skopeo-x.tar.gz" is not`:       `{"skopeo": ["skopeo-x.tar.gz"]}`,
+		`"buildah-x.tar.zst" is not`:     `{"skopeo": ["buildah-x.tar.zst"]}`,
+		"listed twice":                   `{"skopeo": ["skopeo-a.tar.zst", "skopeo-a.tar.zst"]}`,
+	} {
+		if _, err := bundles.Parse([]byte(in)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Parse(%s) = %v, want it to say %q", in, err, want)
+		}
+	}
+	file := filepath.Join(t.TempDir(), "bundles.json")
+	os.WriteFile(file, []byte(`{"skopeo": [`), 0o644)
+	if _, err := bundles.Load(file); err == nil || !strings.HasPrefix(err.Error(), file+": malformed archive list") {
+		t.Errorf("Load(truncated) = %v", err)
+	}
+}
+
+func TestCheckArchive(t *testing.T) {
+	dir := t.TempDir()
+	archive := func(entries ...bundlestest.Entry) string {
+		p := filepath.Join(dir, "skopeo-linux-amd64.tar.zst")
+		bundlestest.WriteArchive(t, p, entries)
+		return p
+	}
+	good := bundlestest.Bundle("skopeo", "1.20.0", "x", 100)
+	if err := bundles.CheckArchive(archive(good...), "skopeo", "1.20.0"); err != nil {
+		t.Errorf("a bundle of the version: %v", err)
+	}
+	prog := bundlestest.Entry{Name: "skopeo-v1.20.0/bin/skopeo", Mode: 0o755, Body: []byte("x")}
+	for want, entries := range map[string][]bundlestest.Entry{
+		"skopeo-linux-amd64.tar.zst holds skopeo 1.19.0 (top directory skopeo-v1.19.0/), not skopeo 1.20.0": bundlestest.Bundle("skopeo", "1.19.0", "x", 100),
+		"skopeo-linux-amd64.tar.zst holds buildah-v1.20.0/, not skopeo-v1.20.0/":                            bundlestest.Bundle("buildah", "1.20.0", "x", 100),
+		"has 2 top directories (skopeo-v1.19.0/, skopeo-v1.20.0/)": append(bundlestest.Bundle("skopeo", "1.20.0", "x", 10),
+			bundlestest.Entry{Name: "skopeo-v1.19.0/README.md", Mode: 0o644}),
+		"has 2 top directories (README.md/, skopeo-v1.20.0/)": {prog, {Name: "README.md", Mode: 0o644}},
+		"has entries outside a top directory":                 {prog, {Name: "../evil", Mode: 0o644}},
+		"outside a top directory: [\"/etc/passwd\"]":          {prog, {Name: "/etc/passwd", Mode: 0o644}},
+		"holds no program in skopeo-v1.20.0/bin/": {
+			{Name: "skopeo-v1.20.0/bin/", Mode: 0o755},
+			{Name: "skopeo-v1.20.0/bin/skopeo", Mode: 0o644}, // not executable
+			{Name: "skopeo-v1.20.0/README.md", Mode: 0o755},
+		},
+		"is empty": nil,
+	} {
+		if err := bundles.CheckArchive(archive(entries...), "skopeo", "1.20.0"); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("err = %v, want it to say %q", err, want)
+		}
+	}
+	notZstd := filepath.Join(dir, "plain.tar.zst")
+	os.WriteFile(notZstd, []byte("content of an archive"), 0o644)
+	if err := bundles.CheckArchive(notZstd, "skopeo", "1.20.0"); err == nil || !strings.Contains(err.Error(), notZstd+" is not a zstd-compressed tar archive") {
+		t.Errorf("CheckArchive(not zstd) = %v", err)
+	}
+}
+
+func TestWriteAddsToTheManifest(t *testing.T) {
+	dir := t.TempDir()
+	bundlestest.Write(t, dir, "skopeo", "1.20.0", "skopeo-linux-arm64.tar.zst", "skopeo-linux-amd64.tar.zst")
+	bundlestest.Write(t, dir, "buildah", "1.44.1", "buildah-linux-amd64.tar.zst")
+	m, err := bundles.Load(filepath.Join(dir, "bundles.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Tools) != 2 || len(m.Tools["skopeo"]) != 2 || m.Tools["skopeo"][0] != "skopeo-linux-amd64.tar.zst" {
+		t.Errorf("manifest = %v", m.Tools)
+	}
+	for tool, v := range map[string]string{"skopeo": "1.20.0", "buildah": "1.44.1"} {
+		for _, a := range m.Tools[tool] {
+			if err := bundles.CheckArchive(filepath.Join(dir, a), tool, v); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+}
+
+func TestInDir(t *testing.T) {
+	dir := t.TempDir()
+	bundlestest.Write(t, dir, "skopeo", "1.20.0", "skopeo-linux-amd64.tar.zst", "skopeo-linux-arm64.tar.zst")
+	m, err := bundles.Load(filepath.Join(dir, "bundles.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, err := m.InDir(dir, "skopeo"); err != nil || len(a) != 2 {
+		t.Errorf("InDir = %v, %v", a, err)
+	}
+	os.Remove(filepath.Join(dir, "skopeo-linux-arm64.tar.zst"))
+	_, err = m.InDir(dir, "skopeo")
+	if want := dir + " lacks archives of skopeo: skopeo-linux-arm64.tar.zst (" + m.Path + " lists them)"; err == nil || err.Error() != want {
+		t.Errorf("InDir(one missing) = %v, want %s", err, want)
+	}
+	if _, err := m.InDir(dir, "podman"); err == nil || !strings.Contains(err.Error(), "lists no archives of podman") {
+		t.Errorf("InDir(podman) = %v", err)
+	}
+}
