@@ -42,7 +42,7 @@ def bundle_part(name, executables = {}, files = {}, visibility = ["//release:__s
             visibility = visibility,
         )
 
-def bundle(name, archive, tool, gomod, parts, programs):
+def bundle(name, archive, tool, gomod, parts, programs, helpers = []):
     """A release bundle: <name>_<goarch> builds <archive>-linux-<goarch>.tar.zst.
 
     Args:
@@ -52,6 +52,7 @@ def bundle(name, archive, tool, gomod, parts, programs):
       gomod: the go.mod that pins the tool's version.
       parts: bundle_part labels (without the _<goarch> suffix).
       programs: what bin/ holds; <name>_test unpacks each archive with the stock tar and runs them.
+      helpers: what lib/podman/ holds (podman-full): the test checks them and that podman uses them.
 
     Returns:
       struct(tool, archives, targets): the archives' file names and targets, one per architecture.
@@ -89,8 +90,14 @@ def bundle(name, archive, tool, gomod, parts, programs):
             "-gomod=$(rlocationpath {})".format(gomod),
             "-readme=$(rlocationpath :README.md)",
             "-programs=" + ",".join(programs),
+            "-helpers=" + ",".join(helpers),
+            "-hello=$(rlocationpath //test/c:mimalloc_check)",
         ],
-        data = targets + [gomod, ":README.md"],
+        data = targets + [
+            gomod,
+            ":README.md",
+            "//test/c:mimalloc_check",
+        ],
         deps = [
             "//tools/archtest",
             "//tools/elfcheck",

@@ -29,6 +29,8 @@ var (
 	gomod        = flag.String("gomod", "", "rlocationpath of the go.mod pinning the tool's version")
 	readme       = flag.String("readme", "", "rlocationpath of the bundle README")
 	programs     = flag.String("programs", "", "comma-separated programs the bundle's bin/ must hold")
+	helpers      = flag.String("helpers", "", "comma-separated programs the bundle's lib/podman/ must hold (podman-full)")
+	hello        = flag.String("hello", "", "rlocationpath of a static program for the host: the payload of a container podman runs")
 )
 
 func init() {
@@ -111,8 +113,22 @@ func TestBundle(t *testing.T) {
 					t.Errorf("bin/%s --version = %q, want it to name %s", p, out, version)
 				}
 			}
+			for _, h := range strings.Split(*helpers, ",") {
+				if h == "" {
+					continue
+				}
+				p := filepath.Join(root, "lib", "podman", h)
+				if st, err := os.Stat(p); err != nil || st.Mode().Perm() != 0o755 {
+					t.Errorf("lib/podman/%s: %v, want a 0755 program", h, err)
+				} else if err := elfcheck.Static(p, machine); err != nil {
+					t.Error(err)
+				}
+			}
 			if arch != runtime.GOARCH {
 				return // the programs ran (--version); the rest is the same for every architecture
+			}
+			if *tool == "podman" {
+				podmanRuns(t, root, arch)
 			}
 			// the README's per-user install command, run as written, from the top directory
 			home := t.TempDir()
@@ -150,4 +166,33 @@ func readmeCommand(t *testing.T, marker string) string {
 	}
 	t.Fatalf("the README has no %q command", marker)
 	return ""
+}
+
+// podmanRuns runs the unpacked podman as root: it pulls an image and runs a container. A bundle
+// with helpers of its own (podman-full) must use its own runtime, never the host's.
+func podmanRuns(t *testing.T, root, arch string) {
+	dir := t.TempDir()
+	cfg := ocitest.NewConfig(t, dir)
+	global := append(cfg.Storage, "--tmpdir", filepath.Join(dir, "tmp"))
+	podman := archtest.Binary{Arch: arch, Path: ocitest.Cgroup2Namespace(t, filepath.Join(root, "bin", "podman"))}
+	if *helpers != "" {
+		out := podman.Run(t, cfg.Env, append(global, "info", "--format", "{{.Host.OCIRuntime.Path}} {{.Host.Conmon.Path}}")...)
+		if want := filepath.Join(root, "lib/podman/crun") + " " + filepath.Join(root, "lib/podman/conmon") + "\n"; out != want {
+			t.Errorf("the unpacked podman uses runtime and conmon %q, want its own %q", out, want)
+		}
+	}
+	payload, err := os.ReadFile(rlocation(t, *hello))
+	if err != nil {
+		t.Fatal(err)
+	}
+	layout := filepath.Join(dir, "layout")
+	if _, err := ocitest.WriteLayout(layout, "v1", ocitest.Image{Arch: arch, Files: map[string]string{"bin/hello": string(payload)}}); err != nil {
+		t.Fatal(err)
+	}
+	id := strings.TrimSpace(podman.Run(t, cfg.Env, append(global, "pull", "-q", "--signature-policy="+cfg.PolicyJSON, "oci:"+layout+":v1")...))
+	// this machine's cgroup2 has no controllers: no cgroup management
+	out := podman.Run(t, cfg.Env, append(global, "run", "--rm", "--cgroups=disabled", "--network=none", id, "/bin/hello")...)
+	if want := "mimalloc 209 malloc=1 strdup=1 aligned=1 threads=1\n"; out != want {
+		t.Errorf("podman run printed %q, want %q", out, want)
+	}
 }

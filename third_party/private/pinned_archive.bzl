@@ -6,6 +6,11 @@ by a registry our machines reach (Debian source package, PyPI wheel, Go toolchai
 its own sha256. Patches (`patches`, applied with -p1) and overlay files come after extraction.
 """
 
+_EXPORT_LICENSES = """
+# added by pinned_archive: upstream's license files, which the release bundles ship
+exports_files(glob(["COPYING*", "LICENSE*", "LICENCE*"], allow_empty = True))
+"""
+
 def _archive_type(name):
     return "zip" if name.endswith(".whl") or name.endswith(".zip") else ""
 
@@ -34,7 +39,9 @@ def _impl(rctx):
         rctx.patch(patch, strip = 1)
     for dest, label in rctx.attr.overlay.items():
         rctx.file(dest, rctx.read(Label(label)), executable = True)
-    rctx.file("BUILD.bazel", rctx.read(rctx.attr.build_file))
+
+    # the upstream license files, for the release bundles (share/licenses/<part>/)
+    rctx.file("BUILD.bazel", rctx.read(rctx.attr.build_file) + _EXPORT_LICENSES)
 
 pinned_archive = repository_rule(
     implementation = _impl,
