@@ -20,6 +20,8 @@ var gomod = flag.String("gomod", "", "rlocationpath of third_party/buildah/go.mo
 func TestBuildah(t *testing.T) {
 	version := archtest.ModuleVersion(t, *gomod)
 	archtest.ForEach(t, func(t *testing.T, b archtest.Binary) {
+		// cgo's allocations go to mimalloc, linked in place of musl's malloc
+		b.CheckMimalloc(t, "--version")
 		if out := b.Run(t, nil, "--version"); !strings.HasPrefix(out, "buildah version "+version+" ") {
 			t.Fatalf("--version = %q, want buildah version %s", out, version)
 		}

@@ -19,6 +19,8 @@ var gomod = flag.String("gomod", "", "rlocationpath of third_party/podman/go.mod
 func TestPodman(t *testing.T) {
 	version := archtest.ModuleVersion(t, *gomod)
 	archtest.ForEach(t, func(t *testing.T, b archtest.Binary) {
+		// cgo's allocations go to mimalloc, linked in place of musl's malloc
+		b.CheckMimalloc(t, "--version")
 		if out := b.Run(t, nil, "--version"); out != "podman version "+version+"\n" {
 			t.Fatalf("--version = %q, want podman version %s", out, version)
 		}

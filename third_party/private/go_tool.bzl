@@ -29,6 +29,11 @@ def _static_go_binary(name, embed, gotags, x_defs):
         gotags = gotags,
         pure = "off",
         static = "on",
+        # the cgo parts (sqlite, libseccomp, the runtime's thread start) allocate through C's
+        # malloc: mimalloc's, not musl's (a cgo file in the main package links it)
+        srcs = ["//third_party/mimalloc:gomain/mimalloc.go"],
+        cgo = True,
+        cdeps = ["//third_party/mimalloc"],
         x_defs = x_defs,
         # -s -w: no symbols or DWARF; no build id (-trimpath is rules_go's default)
         gc_linkopts = [

@@ -17,6 +17,8 @@ var gomod = flag.String("gomod", "", "rlocationpath of third_party/skopeo/go.mod
 func TestSkopeo(t *testing.T) {
 	version := archtest.ModuleVersion(t, *gomod)
 	archtest.ForEach(t, func(t *testing.T, b archtest.Binary) {
+		// cgo's allocations go to mimalloc, linked in place of musl's malloc
+		b.CheckMimalloc(t, "--version")
 		out := b.Run(t, nil, "--version")
 		if !strings.HasPrefix(out, "skopeo version "+version+" commit: ") {
 			t.Fatalf("--version = %q, want skopeo version %s with a commit", out, version)
