@@ -7,6 +7,10 @@ Each pin's "offline" entry says which registry serves the release here:
   debian-source  a Debian source package (apt-get source, checked by apt against the signed Sources index)
   debian-orig    only the upstream tarball of a Debian source package (our archive is a partial cache:
                  the Debian part may be missing); its sha256 must equal the one in the signed Sources index
+  debian-binary  a binary .deb of Debian sid (amd64 or all), as listed (URL, SHA256) by the signed Packages
+                 index (the Rust toolchain and protoc, with the run-time libraries they need)
+  crate          a crate of the Rust crate registry: fetched at build time by the repository rule through the
+                 pinned cargo (the registry is reachable online and offline), so nothing to put here
 A file is written under a temporary name and renamed only once its sha256 matches.
 """
 import hashlib
@@ -46,28 +50,84 @@ def mirror():
     sys.exit("error: cannot find the Debian mirror in /etc/apt/sources.list.d")
 
 
-def apt_opts(state):
-    """A private deb-src apt configuration (the host's own apt setup is left alone)."""
+def private_apt(state, name, sources, extra=()):
+    """apt-get options for a private apt configuration under state (the host's apt setup is left
+    alone); apt-get update runs once, and again when the sources change."""
     etc = os.path.join(state, "etc")
     stamp = os.path.join(state, "lists", "updated")
-    sources = (f"Types: deb-src\nURIs: {mirror()}\nSuites: {APT_SUITES}\nComponents: main\n"
-               "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n")
-    src_file = os.path.join(etc, "src.sources")
+    src_file = os.path.join(etc, name + ".sources")
     if not os.path.exists(src_file) or open(src_file).read() != sources:
         for d in ("etc", "lists/partial", "cache/archives/partial"):
             os.makedirs(os.path.join(state, d), exist_ok=True)
         with open(src_file, "w") as f:
             f.write(sources)
         if os.path.exists(stamp):
-            os.remove(stamp)  # the suites changed: read the indexes again
+            os.remove(stamp)  # the sources changed: read the indexes again
     opts = ["-o", "Dir::Etc::sourcelist=/dev/null", "-o", f"Dir::Etc::sourceparts={etc}",
-            "-o", f"Dir::State::Lists={state}/lists", "-o", f"Dir::Cache={state}/cache",
+            "-o", f"Dir::State::Lists={state}/lists", "-o", f"Dir::Cache={state}/cache", *extra,
             "-o", "Debug::NoLocking=1", "-o", "Acquire::Check-Valid-Until=false", "-qq"]
     if not os.path.exists(stamp):
-        print("[distfiles] apt-get update (deb-src: %s)" % APT_SUITES, flush=True)
+        print("[distfiles] apt-get update (%s)" % sources.splitlines()[2], flush=True)
         run(["apt-get", *opts, "update"])
         open(stamp, "w").close()
     return opts
+
+
+KEYRING = "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n"
+
+
+def apt_opts(state):
+    """The deb-src configuration: Debian source packages of several suites."""
+    return private_apt(state, "src", f"Types: deb-src\nURIs: {mirror()}\nSuites: {APT_SUITES}\nComponents: main\n" + KEYRING)
+
+
+def apt_bin_opts(state):
+    """The binary (deb) configuration: sid's amd64 packages."""
+    return private_apt(state, "bin", f"Types: deb\nURIs: {mirror()}\nSuites: sid\nComponents: main\nArchitectures: amd64\n" + KEYRING,
+                       extra=["-o", "APT::Architecture=amd64", "-o", "APT::Architectures::=amd64",
+                              "-o", "Dir::State::status=/dev/null"])
+
+
+def download_listed(name, off, tmp, listing, index):
+    """Download off["file"] from apt's --print-uris listing, whose SHA256 comes from the signed
+    index and must equal the pin's."""
+    for line in listing.splitlines():
+        parts = line.split()
+        if len(parts) == 4 and parts[1] == off["file"]:
+            url, index_sum = parts[0].strip("'"), parts[3]
+            break
+    else:
+        return None
+    if index_sum != "SHA256:" + off["sha256"]:
+        sys.exit(f"error: pin {name}: the signed {index} index lists {off['file']} as {index_sum}, "
+                 f"third_party/pins.json pins SHA256:{off['sha256']}")
+    dest = os.path.join(tmp, off["file"])
+    try:
+        with urllib.request.urlopen(url, timeout=300) as resp, open(dest, "wb") as f:
+            shutil.copyfileobj(resp, f)
+    except OSError as e:
+        sys.exit(f"error: pin {name}: downloading {url} failed: {e}")
+    return dest
+
+
+def fetch_debian_orig(name, off, tmp, apt_state):
+    """Download one file of a source package, as listed (URL, SHA256) by the signed Sources index."""
+    out = run(["apt-get", *apt_opts(apt_state), "source", "--print-uris", off["package"]], cwd=tmp)
+    dest = download_listed(name, off, tmp, out, "Sources")
+    if dest is None:
+        sys.exit(f"error: pin {name}: {off['package']} has no file {off['file']} in the Sources index")
+    return dest
+
+
+def fetch_debian_binary(name, off, tmp, apt_state):
+    """Download one .deb, as listed (URL, SHA256) by the signed Packages index."""
+    state = os.path.join(os.path.dirname(apt_state), "apt-bin")
+    out = run(["apt-get", *apt_bin_opts(state), "download", "--print-uris", off["package"]], cwd=tmp)
+    dest = download_listed(name, off, tmp, out, "Packages")
+    if dest is None:
+        sys.exit(f"error: pin {name}: {off['package']} is not in the Packages index as {off['file']} "
+                 "(sid drops superseded versions: keep the pinned .deb in the distfiles)")
+    return dest
 
 
 def fetch(name, off, tmp, apt_state):
@@ -86,29 +146,9 @@ def fetch(name, off, tmp, apt_state):
         return os.path.join(tmp, off["file"])
     if kind == "debian-orig":
         return fetch_debian_orig(name, off, tmp, apt_state)
+    if kind == "debian-binary":
+        return fetch_debian_binary(name, off, tmp, apt_state)
     sys.exit(f"error: pin {name}: unknown offline kind {kind!r}")
-
-
-def fetch_debian_orig(name, off, tmp, apt_state):
-    """Download one file of a source package, as listed (URL, SHA256) by the signed Sources index."""
-    out = run(["apt-get", *apt_opts(apt_state), "source", "--print-uris", off["package"]], cwd=tmp)
-    for line in out.splitlines():
-        parts = line.split()
-        if len(parts) == 4 and parts[1] == off["file"]:
-            url, index_sum = parts[0].strip("'"), parts[3]
-            break
-    else:
-        sys.exit(f"error: pin {name}: {off['package']} has no file {off['file']} in the Sources index")
-    if index_sum != "SHA256:" + off["sha256"]:
-        sys.exit(f"error: pin {name}: the signed Sources index lists {off['file']} as {index_sum}, "
-                 f"third_party/pins.json pins SHA256:{off['sha256']}")
-    dest = os.path.join(tmp, off["file"])
-    try:
-        with urllib.request.urlopen(url, timeout=120) as resp, open(dest, "wb") as f:
-            shutil.copyfileobj(resp, f)
-    except OSError as e:
-        sys.exit(f"error: pin {name}: downloading {url} failed: {e}")
-    return dest
 
 
 def main():
@@ -123,6 +163,8 @@ def main():
         if name.startswith("_"):
             continue
         off = pin["offline"]
+        if off["kind"] == "crate":
+            continue  # fetched by the crates repository rule through cargo (see the kinds above)
         dest = os.path.join(distdir, off["file"])
         if os.path.exists(dest) and sha256(dest) == off["sha256"]:
             continue
