@@ -167,7 +167,6 @@ func TestEndToEnd(t *testing.T) {
 	os.WriteFile(ghOutput, []byte("earlier=1\n"), 0o644)
 	out = mustRun(t, environ, "check", "--github-output", ghOutput)
 	for _, line := range []string{
-		"podman 5.x: upstream 5.8.4, ours 5.8.4: up to date",
 		"podman 6.x: upstream 6.0.1, ours none: build podman 6.0.1",
 		"buildah 1.x: upstream 1.40.0, ours none: build buildah 1.40.0",
 		"skopeo 1.x: upstream 1.20.0, ours 1.20.0: up to date",
