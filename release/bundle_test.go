@@ -109,7 +109,9 @@ func TestBundle(t *testing.T) {
 					t.Error(err)
 				}
 				out := b.Run(t, nil, "--version")
-				if !strings.Contains(out, version) {
+				// the tool names the bundle's version; the others (podman-full's fuse-overlayfs,
+				// fusermount3) their own, checked by their tests: here they must run
+				if p == *tool && !strings.Contains(out, version) {
 					t.Errorf("bin/%s --version = %q, want it to name %s", p, out, version)
 				}
 			}

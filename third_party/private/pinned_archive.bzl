@@ -8,7 +8,7 @@ its own sha256. Patches (`patches`, applied with -p1) and overlay files come aft
 
 _EXPORT_LICENSES = """
 # added by pinned_archive: upstream's license files, which the release bundles ship
-exports_files(glob(["COPYING*", "LICENSE*", "LICENCE*"], allow_empty = True))
+exports_files(glob(["COPYING*", "LICENSE*", "LICENCE*", "License*", "LICENSES/**"], allow_empty = True))
 """
 
 def _archive_type(name):

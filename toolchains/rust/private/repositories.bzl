@@ -150,6 +150,9 @@ package(default_visibility = ["//visibility:public"])
 
 exports_files(["Cargo.toml", "Cargo.lock"])
 
+# upstream's license files, which the release bundles ship
+exports_files(glob(["COPYING*", "LICENSE*", "LICENCE*", "License*"], allow_empty = True))
+
 # the part's source (patched), and the crates it needs as a cargo directory source
 filegroup(
     name = "srcs",
