@@ -3,7 +3,7 @@
 Online it is downloaded from its upstream URLs. Where RST_DISTDIR is set (tools/setup's offline
 bazelrc) and holds the pin's offline file, that file is used instead: the same release as served
 by a registry our machines reach (Debian source package, PyPI wheel, Go toolchain module), with
-its own sha256. Patches (`patches`, applied with -p1) and overlay files come after extraction.
+its own sha256; a missing or different offline file stops the build naming the pin. Patches (`patches`, applied with -p1) and overlay files come after extraction.
 """
 
 _EXPORT_LICENSES = """
@@ -17,7 +17,24 @@ def _archive_type(name):
 def _impl(rctx):
     distdir = rctx.os.environ.get("RST_DISTDIR", "")
     local = rctx.path("%s/%s" % (distdir, rctx.attr.offline_file)) if distdir else None
-    if local and local.exists:
+    if local and not local.exists:
+        fail("pin %s %s: %s is not in the distfiles directory %s: run tools/setup" % (
+            rctx.attr.pin_name,
+            rctx.attr.version,
+            rctx.attr.offline_file,
+            distdir,
+        ))
+    if local:
+        res = rctx.execute(["sha256sum", str(local)])
+        got = res.stdout.split(" ")[0] if res.return_code == 0 else "unreadable (%s)" % res.stderr.strip()
+        if got != rctx.attr.offline_sha256:
+            fail("pin %s %s: %s has sha256 %s, third_party/pins.json pins %s" % (
+                rctx.attr.pin_name,
+                rctx.attr.version,
+                local,
+                got,
+                rctx.attr.offline_sha256,
+            ))
         rctx.report_progress("extracting %s %s from %s" % (rctx.attr.pin_name, rctx.attr.version, local))
         rctx.download_and_extract(
             url = "file://%s" % local,
