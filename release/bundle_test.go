@@ -173,7 +173,7 @@ func readmeCommand(t *testing.T, marker string) string {
 // podmanRuns runs the unpacked podman as root: it pulls an image and runs a container. A bundle
 // with helpers of its own (podman-full) must use its own runtime, never the host's.
 func podmanRuns(t *testing.T, root, arch string) {
-	dir := t.TempDir()
+	dir := ocitest.TempDir(t)
 	cfg := ocitest.NewConfig(t, dir)
 	global := append(cfg.Storage, "--tmpdir", filepath.Join(dir, "tmp"))
 	podman := archtest.Binary{Arch: arch, Path: ocitest.Cgroup2Namespace(t, filepath.Join(root, "bin", "podman"))}

@@ -27,7 +27,7 @@ func TestPodman(t *testing.T) {
 		real := b.Path
 		// podman 6 starts only where /sys/fs/cgroup is cgroup2: run it in a namespace that has one
 		b.Path = ocitest.Cgroup2Namespace(t, b.Path)
-		dir := t.TempDir()
+		dir := ocitest.TempDir(t)
 		cfg := ocitest.NewConfig(t, dir)
 		envv, global := cfg.Env, append(cfg.Storage, "--tmpdir", filepath.Join(dir, "tmp"))
 

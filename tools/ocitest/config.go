@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // Config is a private containers configuration under one directory: podman, buildah and skopeo
@@ -44,4 +45,27 @@ func NewConfig(t testing.TB, dir string) Config {
 		},
 		PolicyJSON: filepath.Join(dir, "policy.json"),
 	}
+}
+
+// TempDir is t.TempDir for container storage: after `podman run --rm` returns, conmon's exit
+// command (`podman container cleanup`) may still be writing under it for a moment, so removal
+// is retried for up to 20 s before the test fails.
+func TempDir(t testing.TB) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "ocitest-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		var err error
+		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+			if err = os.RemoveAll(dir); err == nil || time.Now().After(deadline) {
+				break
+			}
+		}
+		if err != nil {
+			t.Errorf("removing %s: %v", dir, err)
+		}
+	})
+	return dir
 }
