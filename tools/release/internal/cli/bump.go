@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/bump"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/check"
@@ -41,13 +39,9 @@ hand first). Prints "TOOL FROM -> TO" and the files it rewrote.`)
 	if err != nil {
 		return usageError{err}
 	}
-	root := *repo
-	if root == "" {
-		out, err := exec.CommandContext(ctx, "git", "rev-parse", "--show-toplevel").Output()
-		if err != nil {
-			return usagef("not inside a git work tree: give --repo")
-		}
-		root = strings.TrimSpace(string(out))
+	root, err := repoRoot(ctx, *repo)
+	if err != nil {
+		return err
 	}
 	dir := filepath.Join(root, "third_party", tool.Name)
 	if _, err := os.Stat(filepath.Join(dir, "go.mod")); err != nil {

@@ -7,7 +7,6 @@ import (
 	"os"
 
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/check"
-	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/config"
 )
 
 func runCheck(ctx context.Context, args []string, env Env) error {
@@ -32,13 +31,9 @@ build is not an error: the exit status is 0 either way.`)
 	if err != nil {
 		return err
 	}
-	tools := cfg.Tools
-	if *tool != "" {
-		t, err := cfg.Tool(*tool)
-		if err != nil {
-			return usageError{err}
-		}
-		tools = []*config.Tool{t}
+	tools, err := selectTools(cfg, *tool)
+	if err != nil {
+		return err
 	}
 	client, err := api.client(env, env.getenv("GITHUB_TOKEN"))
 	if err != nil {

@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/bundles"
@@ -166,4 +169,28 @@ func releaseFiles(args []string, tool, manifest string) ([]string, error) {
 		return nil, err
 	}
 	return append(files, sums), nil
+}
+
+// selectTools returns the config's tools, or only the one named (a usage error if unknown).
+func selectTools(cfg *config.Config, name string) ([]*config.Tool, error) {
+	if name == "" {
+		return cfg.Tools, nil
+	}
+	t, err := cfg.Tool(name)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return []*config.Tool{t}, nil
+}
+
+// repoRoot is dir, or else the top of the git work tree containing the current directory.
+func repoRoot(ctx context.Context, dir string) (string, error) {
+	if dir != "" {
+		return dir, nil
+	}
+	out, err := exec.CommandContext(ctx, "git", "rev-parse", "--show-toplevel").Output()
+	if err != nil {
+		return "", usagef("not inside a git work tree: give --repo")
+	}
+	return strings.TrimSpace(string(out)), nil
 }

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/check"
-	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/config"
 )
 
 // pinnedVersion reads the version of the one module a tool's go.mod requires on a single-line
@@ -50,21 +49,13 @@ version}) and count=<n> to that file.`)
 	if err != nil {
 		return err
 	}
-	tools := cfg.Tools
-	if *tool != "" {
-		t, err := cfg.Tool(*tool)
-		if err != nil {
-			return usageError{err}
-		}
-		tools = []*config.Tool{t}
+	tools, err := selectTools(cfg, *tool)
+	if err != nil {
+		return err
 	}
-	root := *repo
-	if root == "" {
-		out, err := exec.CommandContext(ctx, "git", "rev-parse", "--show-toplevel").Output()
-		if err != nil {
-			return usagef("not inside a git work tree: give --repo")
-		}
-		root = strings.TrimSpace(string(out))
+	root, err := repoRoot(ctx, *repo)
+	if err != nil {
+		return err
 	}
 	if *since != "" {
 		cmd := exec.CommandContext(ctx, "git", "rev-parse", "--verify", "--quiet", *since+"^{commit}")
