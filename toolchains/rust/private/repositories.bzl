@@ -179,9 +179,17 @@ def _crates_impl(rctx):
     name = rctx.attr.pin_name
     off = pin["offline"]
     lock_label = str(rctx.attr.lock)
-    lock_text = rctx.read(rctx.attr.lock)
+    std_lock_text = rctx.read(rctx.attr.std_lock)
+
+    # Our copy of upstream's Cargo.lock names the default registry by its source name only
+    # (`registry+crates-io`, so no registry address is written in the repository); cargo wants
+    # the canonical source line, which the pinned toolchain's own std lock file carries.
+    registry_lines = [line for line in std_lock_text.split("\n") if line.startswith('source = "registry+')]
+    if not registry_lines:
+        fail("pin %s: the std's Cargo.lock names no registry source" % name)
+    lock_text = rctx.read(rctx.attr.lock).replace('source = "registry+crates-io"', registry_lines[0])
     wanted = _lock_packages(lock_text)
-    wanted.update(_lock_packages(rctx.read(rctx.attr.std_lock)))
+    wanted.update(_lock_packages(std_lock_text))
     cargo = rctx.path(rctx.attr.cargo)
     env = {
         "CARGO_HOME": str(rctx.path("_tmp/home")),
