@@ -1,7 +1,6 @@
 package aardvarkdns_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/binary"
@@ -9,15 +8,14 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/archtest"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/netnstest"
 )
 
 // aardvark-dns prints "aardvark-dns <version>": the pinned release, for every architecture.
@@ -39,10 +37,10 @@ const (
 	subnet       = "10.89.8.0/24"
 	upstreamName = "upstream.example."
 	upstreamIP   = "192.0.2.53"
-	nsLife       = "300" // seconds a namespace holder lives at most, whatever happens to the test
-	cmdLimit     = 2 * time.Minute
 	queryLimit   = 20 * time.Second
 )
+
+var network = netnstest.Network{Name: netName, Bridge: bridge, Gateway: gateway, Subnet: subnet, ID: strings.Repeat("d0d0", 16), DNS: true}
 
 // TestDNS: as root, netavark (run in a network and mount namespace the test made, standing for
 // the host, with the test's resolv.conf bind-mounted over /etc/resolv.conf) sets up a
@@ -62,20 +60,24 @@ func TestDNS(t *testing.T) {
 		if err := os.WriteFile(resolv, []byte("nameserver 127.0.0.1\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		host := holder(t, true,
+		host := netnstest.Holder(t, true,
 			"mount -t tmpfs tmpfs /run", // netavark writes /run/sysctl.d; no systemd-run there
 			"mount --bind "+resolv+" /etc/resolv.conf")
 		upstream := serveUpstream(t, host)
-		ctrs := []int{holder(t, false), holder(t, false)}
+		ctrs := []int{netnstest.Holder(t, false), netnstest.Holder(t, false)}
 		cfg := t.TempDir()
 		ips := []string{"10.89.8.11", "10.89.8.12"}
 		for i, pid := range ctrs {
 			opts := filepath.Join(cfg, fmt.Sprintf("ctr%d.json", i+1))
-			writeOptions(t, opts, i+1, ips[i])
+			var aliases []string
+			if i == 1 {
+				aliases = []string{"web"} // ctr2's alias
+			}
+			netnstest.WriteOptions(t, opts, network, i+1, ips[i], aliases...)
 			nvArgs := []string{"--config", cfg, "--rootless", "false", "--aardvark-binary", b.Path, "--file", opts}
 			ns := fmt.Sprintf("/proc/%d/ns/net", pid)
-			out := nsRun(t, host, netavark, append(nvArgs, "setup", ns)...)
-			t.Cleanup(func() { nsExec(host, netavark, append(nvArgs, "teardown", ns)...) })
+			out := netnstest.Run(t, host, netavark, append(nvArgs, "setup", ns)...)
+			t.Cleanup(func() { netnstest.Exec(host, netavark, append(nvArgs, "teardown", ns)...) })
 			var status map[string]struct {
 				DNS []string `json:"dns_server_ips"`
 			}
@@ -107,7 +109,7 @@ func TestDNS(t *testing.T) {
 		}
 
 		r := &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
-			return dialIn(ctrs[0], network, gateway+":53")
+			return netnstest.DialIn(ctrs[0], network, gateway+":53", queryLimit)
 		}}
 		// netavark's SIGHUP after the second container's setup makes aardvark-dns reload its
 		// records asynchronously (podman sees the same): retry until the answer is right
@@ -135,7 +137,7 @@ func TestDNS(t *testing.T) {
 		}
 
 		for i, pid := range ctrs {
-			nsRun(t, host, netavark, "--config", cfg, "--rootless", "false", "--aardvark-binary", b.Path,
+			netnstest.Run(t, host, netavark, "--config", cfg, "--rootless", "false", "--aardvark-binary", b.Path,
 				"--file", filepath.Join(cfg, fmt.Sprintf("ctr%d.json", i+1)),
 				"teardown", fmt.Sprintf("/proc/%d/ns/net", pid))
 		}
@@ -169,7 +171,7 @@ func running(pid int, path string) bool {
 func serveUpstream(t *testing.T, pid int) <-chan string {
 	t.Helper()
 	var pc net.PacketConn
-	if err := inNetns(pid, func() (err error) {
+	if err := netnstest.InNetns(pid, func() (err error) {
 		pc, err = net.ListenPacket("udp", "127.0.0.1:53")
 		return err
 	}); err != nil {
@@ -234,199 +236,4 @@ func answer(q []byte) (string, []byte) {
 	}
 	binary.BigEndian.PutUint16(reply[2:], flags)
 	return name, reply
-}
-
-// writeOptions writes netavark's network options for container n on the test's DNS-enabled
-// bridge network; container 2 has the alias "web".
-func writeOptions(t *testing.T, path string, n int, ip string) {
-	t.Helper()
-	network := map[string]any{"interface_name": "eth0", "static_ips": []string{ip}}
-	if n == 2 {
-		network["aliases"] = []string{"web"}
-	}
-	opts := map[string]any{
-		"container_id":   fmt.Sprintf("%064x", n),
-		"container_name": fmt.Sprintf("ctr%d", n),
-		"networks":       map[string]any{netName: network},
-		"network_info": map[string]any{
-			netName: map[string]any{
-				"dns_enabled":       true,
-				"driver":            "bridge",
-				"id":                strings.Repeat("d0d0", 16),
-				"internal":          false,
-				"ipv6_enabled":      false,
-				"name":              netName,
-				"network_interface": bridge,
-				"subnets":           []map[string]string{{"gateway": gateway, "subnet": subnet}},
-			},
-		},
-	}
-	data, err := json.MarshalIndent(opts, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// holder starts a process in a new network namespace (and a private mount namespace if mnt, where
-// setup runs first) with its loopback up, and returns its pid; it is killed when the test ends
-// and exits by itself after nsLife seconds anyway.
-func holder(t *testing.T, mnt bool, setup ...string) int {
-	t.Helper()
-	args := []string{"--net"}
-	if mnt {
-		args = append(args, "--mount", "--propagation", "private")
-	}
-	script := strings.Join(append(setup, "ip link set lo up", "echo ready", "exec sleep "+nsLife), " && ")
-	cmd := exec.Command("unshare", append(args, "sh", "-c", script)...)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("unshare: %v", err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	ready := make(chan string, 1)
-	go func() {
-		line, _ := bufio.NewReader(out).ReadString('\n')
-		ready <- line
-	}()
-	select {
-	case line := <-ready:
-		if line != "ready\n" {
-			t.Fatalf("unshare %s: namespace set-up failed (%q)", strings.Join(args, " "), line)
-		}
-	case <-time.After(cmdLimit):
-		t.Fatalf("unshare %s: not ready after %s", strings.Join(args, " "), cmdLimit)
-	}
-	return cmd.Process.Pid
-}
-
-// nsExec runs a command in the namespaces (and root) of process pid, bounded in time. Its output
-// goes through files, not pipes: aardvark-dns, which netavark may start, keeps netavark's stderr.
-func nsExec(pid int, name string, args ...string) (stdout, stderr string, err error) {
-	ctx, cancel := context.WithTimeout(context.Background(), cmdLimit)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "nsenter", append([]string{"-t", fmt.Sprint(pid), "-n", "-m", "-r", "-w", name}, args...)...)
-	// nft is in /usr/sbin (not on Bazel's test PATH); no firewalld: netavark must not reach the
-	// machine's D-Bus from the test's namespace
-	cmd.Env = append(os.Environ(), "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "DBUS_SYSTEM_BUS_ADDRESS=")
-	files := make([]*os.File, 2)
-	for i := range files {
-		f, ferr := os.CreateTemp("", "nsexec")
-		if ferr != nil {
-			return "", "", ferr
-		}
-		defer os.Remove(f.Name())
-		defer f.Close()
-		files[i] = f
-	}
-	cmd.Stdout, cmd.Stderr = files[0], files[1]
-	err = cmd.Run()
-	if ctx.Err() != nil {
-		err = fmt.Errorf("timed out after %s: %w", cmdLimit, err)
-	}
-	o, _ := os.ReadFile(files[0].Name())
-	e, _ := os.ReadFile(files[1].Name())
-	return string(o), string(e), err
-}
-
-// nsRun is nsExec that fails the test on error.
-func nsRun(t *testing.T, pid int, name string, args ...string) string {
-	t.Helper()
-	o, e, err := nsExec(pid, name, args...)
-	if err != nil {
-		t.Fatalf("%s %s in the namespaces of %d: %v\nstdout:\n%s\nstderr:\n%s", name, strings.Join(args, " "), pid, err, o, e)
-	}
-	return o
-}
-
-// links returns the names of the network interfaces in pid's network namespace.
-func links(t *testing.T, pid int) []string {
-	t.Helper()
-	var l []struct {
-		Name string `json:"ifname"`
-	}
-	if err := json.Unmarshal([]byte(nsRun(t, pid, "ip", "-j", "link", "show")), &l); err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, x := range l {
-		names = append(names, x.Name)
-	}
-	return names
-}
-
-// addrs returns the IPv4 addresses (address/prefix) of dev in pid's network namespace.
-func addrs(t *testing.T, pid int, dev string) []string {
-	t.Helper()
-	var l []struct {
-		Addrs []struct {
-			Family, Local string
-			Prefix        int `json:"prefixlen"`
-		} `json:"addr_info"`
-	}
-	if err := json.Unmarshal([]byte(nsRun(t, pid, "ip", "-j", "-4", "addr", "show", "dev", dev)), &l); err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, x := range l {
-		for _, a := range x.Addrs {
-			out = append(out, fmt.Sprintf("%s/%d", a.Local, a.Prefix))
-		}
-	}
-	return out
-}
-
-// sysSetns is setns(2)'s number where the test itself runs (Go's syscall package lacks it on amd64).
-var sysSetns = map[string]uintptr{"amd64": 308, "arm64": 268}[runtime.GOARCH]
-
-// inNetns runs fn on a thread that joined pid's network namespace: sockets fn opens stay in that
-// namespace. The thread is never unlocked, so it exits with the goroutine instead of going back
-// to Go's pool in the wrong namespace.
-func inNetns(pid int, fn func() error) error {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/ns/net", pid))
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		if sysSetns == 0 {
-			errc <- fmt.Errorf("setns: syscall number unknown on %s", runtime.GOARCH)
-			return
-		}
-		if _, _, e := syscall.RawSyscall(sysSetns, f.Fd(), syscall.CLONE_NEWNET, 0); e != 0 {
-			errc <- fmt.Errorf("setns: %w", e)
-			return
-		}
-		errc <- fn()
-	}()
-	return <-errc
-}
-
-// listenIn listens on addr in pid's network namespace.
-func listenIn(pid int, network, addr string) (ln net.Listener, err error) {
-	err = inNetns(pid, func() error {
-		ln, err = net.Listen(network, addr)
-		return err
-	})
-	return ln, err
-}
-
-// dialIn connects to addr from pid's network namespace.
-func dialIn(pid int, network, addr string) (c net.Conn, err error) {
-	err = inNetns(pid, func() error {
-		c, err = net.DialTimeout(network, addr, queryLimit)
-		return err
-	})
-	return c, err
 }
