@@ -21,6 +21,7 @@ import (
 
 	"github.com/bazelbuild/rules_go/go/runfiles"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/archtest"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/ocitest"
 )
 
 var (
@@ -187,18 +188,12 @@ type container struct {
 	ctrPidFile     string
 	conmonPidFile  string
 	exitCommandOut string
-	cgroup2        string // cgroup2Script
-	stderr         bytes.Buffer
+	// ocitest.Cgroup2Wrapper: conmon, the runtime and the container run in a private mount
+	// namespace with cgroup2 at /sys/fs/cgroup (no controllers there: crun also gets
+	// `--cgroup-manager disabled`)
+	cgroup2 string
+	stderr  bytes.Buffer
 }
-
-// cgroup2Script runs a command in a private mount namespace with a cgroup2 hierarchy mounted at
-// /sys/fs/cgroup. Our hosts have hybrid cgroups (v1 controllers, an empty cgroup2 elsewhere) and
-// the test's root has an empty /sys/fs/cgroup, where crun stops with "invalid file system type on
-// /sys/fs/cgroup"; the hierarchy has no controllers, hence also `--cgroup-manager disabled`.
-// conmon runs in it (and the runtime and container it starts), as do our own runtime calls.
-const cgroup2Script = `#!/bin/sh
-exec unshare --mount --propagation private /bin/sh -c 'mount -t cgroup2 cgroup2 /sys/fs/cgroup && exec "$0" "$@"' "$@"
-`
 
 func newContainer(t *testing.T, b archtest.Binary) *container {
 	t.Helper()
@@ -222,10 +217,7 @@ func newContainer(t *testing.T, b archtest.Binary) *container {
 		exitCommandOut: filepath.Join(dir, "exit-command"),
 	}
 	c.persistDir = filepath.Join(dir, "persist", c.cid)
-	c.cgroup2 = filepath.Join(dir, "cgroup2-ns")
-	if err := os.WriteFile(c.cgroup2, []byte(cgroup2Script), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	c.cgroup2 = ocitest.Cgroup2Wrapper(t)
 	t.Cleanup(func() {
 		// stop whatever is left (a failed run), then remove the files
 		c.runtimeErr("delete", "--force", c.cid)
