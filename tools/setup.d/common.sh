@@ -20,3 +20,17 @@ debian_mirror() {
   [ -n "$m" ] || die "cannot find the Debian mirror in /etc/apt/sources.list{,.d}"
   echo "$m"
 }
+
+# Scratch workspaces (tools/repro, tools/bench, tests of tools/serve): a copy of the working tree
+# in another directory gets its own Bazel server and output base.
+# copy_workspace SRC DEST: SRC's tracked and untracked (not ignored) files, copied into DEST.
+copy_workspace() {
+  mkdir -p "$2"
+  (cd "$1" && git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t "$2")
+}
+# drop_workspace DIR: stop DIR's Bazel server and remove its output base (not DIR itself).
+drop_workspace() {
+  (cd "$1" 2>/dev/null && "$RST_TOOLS/bazel" shutdown >/dev/null 2>&1) || true
+  rm -rf "$RST_CACHE/output-root/$(printf %s "$1" | md5sum | cut -c1-32)"
+}
+RST_TOOLS=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
