@@ -117,7 +117,9 @@ func TestBuildWorkflow(t *testing.T) {
 	for _, job := range w.Jobs {
 		for _, s := range job.Steps {
 			pins = pins || strings.Contains(s.Run, "go run ./tools/release pins --changed-since")
-			builds = builds || strings.Contains(s.Run, "bazel build //release:all")
+			// through the remote cache when its secret is set (read-write: main's builds fill it)
+			builds = builds || (strings.Contains(s.Run, "bazel build ${RST_REMOTE_CACHE:+--config=cache} //release:all") &&
+				s.Env["RST_REMOTE_CACHE"] == "${{ secrets.BAZEL_REMOTE_CACHE }}")
 		}
 	}
 	pub := w.Jobs["publish"]
@@ -211,5 +213,66 @@ func TestPublishWorkflow(t *testing.T) {
 	// The tag lands on the commit built, not wherever main is when the draft is published.
 	if commit != "${{ inputs.commit || github.sha }}" {
 		t.Errorf("publish.yml: the publish step's COMMIT is %q", commit)
+	}
+}
+
+// Pull requests test through the remote cache read-only, main read-write.
+func TestTestWorkflowUsesRemoteCache(t *testing.T) {
+	w := load(t, "test.yml")
+	for _, trigger := range []string{"pull_request", "push"} {
+		if _, ok := w.On[trigger]; !ok {
+			t.Errorf("test.yml is not triggered by %s", trigger)
+		}
+	}
+	var found bool
+	for _, job := range w.Jobs {
+		for _, s := range job.Steps {
+			if strings.Contains(s.Run, "bazel test ${RST_REMOTE_CACHE:+--config=$CACHE_CONFIG} //...") {
+				found = s.Env["RST_REMOTE_CACHE"] == "${{ secrets.BAZEL_REMOTE_CACHE }}" &&
+					s.Env["CACHE_CONFIG"] == "${{ github.event_name == 'push' && 'cache' || 'cache-ro' }}"
+			}
+		}
+	}
+	if !found {
+		t.Error("test.yml: no `bazel test //...` step using --config=cache on push and --config=cache-ro on pull requests")
+	}
+}
+
+// The weekly audit builds on two different runners and compares them with tools/repro.
+func TestReproWorkflow(t *testing.T) {
+	w := load(t, "repro.yml")
+	if _, ok := w.On["schedule"]; !ok {
+		t.Error("repro.yml is not scheduled")
+	}
+	data, err := os.ReadFile(filepath.Join(workflows, "repro.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw struct {
+		Jobs struct {
+			Record struct {
+				Strategy struct {
+					Matrix struct {
+						Runner []string `yaml:"runner"`
+					} `yaml:"matrix"`
+				} `yaml:"strategy"`
+			} `yaml:"record"`
+		} `yaml:"jobs"`
+	}
+	if err := yaml.Unmarshal(data, &raw); err != nil {
+		t.Fatal(err)
+	}
+	if r := raw.Jobs.Record.Strategy.Matrix.Runner; len(r) != 2 || r[0] == r[1] {
+		t.Errorf("repro.yml: record job runs on %v, want two different runners", r)
+	}
+	var record, compare bool
+	for _, job := range w.Jobs {
+		for _, s := range job.Steps {
+			record = record || strings.Contains(s.Run, "tools/repro --record") && strings.Contains(s.Run, "--all")
+			compare = compare || strings.Contains(s.Run, "tools/repro --compare")
+		}
+	}
+	if !record || !compare {
+		t.Errorf("repro.yml: records every archive %v, compares the two runners %v", record, compare)
 	}
 }
