@@ -26,7 +26,9 @@ func writeLog(t *testing.T, spawns ...spawn) string {
 	return p
 }
 
-func out(path, hash string) file { return file{Path: path, Digest: &digest{Hash: hash, SizeBytes: "1"}} }
+func out(path, hash string) file {
+	return file{Path: path, Digest: &digest{Hash: hash, SizeBytes: "1"}}
+}
 
 func action(label string, inputs []file, outputs ...file) spawn {
 	s := spawn{Mnemonic: "Genrule", TargetLabel: label, Runner: "processwrapper-sandbox", Inputs: inputs,
