@@ -48,23 +48,28 @@ def _upstream_files_impl(rctx):
         names.append(label.name)
         rctx.file(label.name, rctx.read(rctx.path(label)))
     rctx.file("BUILD.bazel", "# files copied out of other repositories by //third_party:extensions.bzl\nexports_files(%r)\n" % names)
+    rctx.file("gotags.bzl", "\"\"\"The tool's Go build tags, as its MODULE fragment lists them (one list for gazelle and rules_go).\"\"\"\n\nGOTAGS = %r\n" % rctx.attr.gotags)
 
 # Files of a repository whose BUILD file does not export them (a Go module's LICENSE: gazelle
 # generates those BUILD files), copied into a repository that does.
 _upstream_files_repo = repository_rule(
     implementation = _upstream_files_impl,
-    attrs = {"srcs": attr.label_list(allow_files = True, mandatory = True)},
+    attrs = {
+        "gotags": attr.string_list(),
+        "srcs": attr.label_list(allow_files = True, mandatory = True),
+    },
 )
 
 _files = tag_class(attrs = {
     "name": attr.string(mandatory = True, doc = "Repository name."),
     "srcs": attr.label_list(mandatory = True, doc = "Files of other repositories, exported by name."),
+    "gotags": attr.string_list(doc = "The tool's Go build tags: the repository's gotags.bzl exports them as GOTAGS, for its BUILD file."),
 })
 
 def _upstream_files_ext_impl(mctx):
     for mod in mctx.modules:
         for tag in mod.tags.files:
-            _upstream_files_repo(name = tag.name, srcs = tag.srcs)
+            _upstream_files_repo(name = tag.name, srcs = tag.srcs, gotags = tag.gotags)
     return mctx.extension_metadata(reproducible = True)
 
 upstream_files = module_extension(
