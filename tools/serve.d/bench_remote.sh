@@ -46,10 +46,13 @@ timed() {
 export RST_REMOTE_CACHE=grpc://127.0.0.1:$RST_CACHE_PORT
 rm -rf "$SID_ROOT/tmp/rst-zig-cache"
 t_fill=$(timed fill "$work/fill" --config=cache --disk_cache=)
+echo "    the cold build that filled the cache: ${t_fill}s — $(cat "$work/fill.summary")"
 t_a=$(timed a "$work/warm" --config=cache-ro --disk_cache=)
+echo "(a) fresh output base, no disk cache, remote cache warm: ${t_a}s — $(cat "$work/a.summary")"
 t_b=$(timed b "$work/warm" --config=cache-ro --disk_cache=)
+echo "(b) no-op rebuild: ${t_b}s — $(cat "$work/b.summary")"
 echo "[bench] (c): tools/release bump ${bump[*]}" >&2
-(cd "$work/warm" && go run ./tools/release bump "${bump[@]}" >&2) || fail "bump ${bump[*]} failed"
+(cd "$work/warm" && go run ./tools/release bump --repo . "${bump[@]}" >&2) || fail "bump ${bump[*]} failed"
 diff -rq "$ws/third_party/${bump[0]}" "$work/warm/third_party/${bump[0]}" >&2 || true
 t_c=$(timed c "$work/warm" --config=cache-ro --disk_cache= --execution_log_json_file="$work/warm/c.json")
 ran=$(python3 - "$work/warm/c.json" <<'PY'
@@ -68,10 +71,7 @@ print(", ".join("%s %d" % kv for kv in by.most_common(8)) or "none")
 PY
 )
 
-echo "(a) fresh output base, no disk cache, remote cache warm: ${t_a}s — $(cat "$work/a.summary")"
-echo "(b) no-op rebuild: ${t_b}s — $(cat "$work/b.summary")"
 echo "(c) after \`tools/release bump ${bump[*]}\`: ${t_c}s — $(cat "$work/c.summary"); executed, by package: $ran"
-echo "    (the cold build that filled the cache: ${t_fill}s — $(cat "$work/fill.summary"))"
 
 if [ -x "$ws/tools/serve.d/buildbarn-config.sh" ]; then
   "$ws/tools/serve" stop cache >&2
