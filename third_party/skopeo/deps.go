@@ -4,4 +4,4 @@
 
 package deps
 
-import _ "github.com/containers/skopeo/cmd/skopeo"
+import _ "go.podman.io/skopeo/cmd/skopeo"

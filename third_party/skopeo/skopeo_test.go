@@ -5,7 +5,6 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/archtest"
@@ -20,8 +19,9 @@ func TestSkopeo(t *testing.T) {
 		// cgo's allocations go to mimalloc, linked in place of musl's malloc
 		b.CheckMimalloc(t, "--version")
 		out := b.Run(t, nil, "--version")
-		if !strings.HasPrefix(out, "skopeo version "+version+" commit: ") {
-			t.Fatalf("--version = %q, want skopeo version %s with a commit", out, version)
+		// no commit: skopeo takes it from Go's VCS build info, absent from a build of the released module
+		if out != "skopeo version "+version+"\n" {
+			t.Fatalf("--version = %q, want %q", out, "skopeo version "+version+"\n")
 		}
 
 		tmp := t.TempDir()

@@ -1,6 +1,6 @@
-"""Written by tools/release bump from the Go module proxy's data of github.com/containers/skopeo@v1.19.0: do not edit."""
+"""Written by tools/release bump from the Go module proxy's data of github.com/containers/skopeo@v1.23.0: do not edit."""
 
 # the tag's commit ("" where the proxy does not record it) and time (Unix seconds), stamped
 # into the binary as upstream's Makefile does
-COMMIT = "7aa78df96b049bc9e36e10283ba08ceb9165041d"
-TIME = "1747922150"
+COMMIT = "9645b282ca2d8792235db5a3e142ea9ae2f0c63b"
+TIME = "1779807790"

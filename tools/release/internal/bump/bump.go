@@ -75,6 +75,33 @@ func Pinned(ctx context.Context, goCmd string, env []string, dir string) (module
 	return module, ver, nil
 }
 
+// Source returns where go.mod fetches the tool's module from when it replaces it with another
+// module path (upstream moved its module path but the proxy serves the release only under the
+// old one; the old path's go.mod declares the new path): "" when go.mod does not replace it.
+func Source(ctx context.Context, goCmd string, env []string, dir, module string) (string, error) {
+	out, err := run(ctx, goCmd, env, dir, "mod", "edit", "-json")
+	if err != nil {
+		return "", err
+	}
+	var mf struct {
+		Replace []struct {
+			Old, New struct{ Path, Version string }
+		}
+	}
+	if err := json.Unmarshal(out, &mf); err != nil {
+		return "", fmt.Errorf("%s/go.mod: %w", dir, err)
+	}
+	for _, r := range mf.Replace {
+		if r.Old.Path == module {
+			if r.New.Version == "" {
+				return "", fmt.Errorf("%s/go.mod replaces %s with the directory %s: a pin fetches released modules only", dir, module, r.New.Path)
+			}
+			return r.New.Path, nil
+		}
+	}
+	return "", nil
+}
+
 var majorSuffix = regexp.MustCompile(`/v([0-9]+)$`)
 
 // checkMajor refuses a version whose major number needs another module path (Go's semantic
@@ -142,10 +169,27 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 			return nil, err
 		}
 	}
+	src, err := Source(ctx, opts.Go, opts.Env, scratch, module)
+	if err != nil {
+		return nil, err
+	}
 	target := module + "@v" + v.String()
-	logf("bump: go get %s (through the Go module proxy, checksum-verified)", target)
-	if _, err := run(ctx, opts.Go, opts.Env, scratch, "get", target); err != nil {
-		return nil, fmt.Errorf("cannot pin %s: %w", target, err)
+	if src == "" {
+		logf("bump: go get %s (through the Go module proxy, checksum-verified)", target)
+		if _, err := run(ctx, opts.Go, opts.Env, scratch, "get", target); err != nil {
+			return nil, fmt.Errorf("cannot pin %s: %w", target, err)
+		}
+	} else {
+		// the module is fetched under the path go.mod replaces it with: pin both at the version
+		fetched := src + "@v" + v.String()
+		logf("bump: %s comes from %s (go.mod replaces it): pinning both at v%s", module, src, v)
+		if _, err := run(ctx, opts.Go, opts.Env, scratch, "mod", "edit", "-require="+target, "-replace="+module+"="+fetched); err != nil {
+			return nil, fmt.Errorf("cannot pin %s: %w", target, err)
+		}
+		if _, err := run(ctx, opts.Go, opts.Env, scratch, "mod", "download", fetched); err != nil {
+			return nil, fmt.Errorf("cannot pin %s: %w", target, err)
+		}
+		target = fetched
 	}
 	logf("bump: go mod tidy")
 	if _, err := run(ctx, opts.Go, opts.Env, scratch, "mod", "tidy"); err != nil {

@@ -21,8 +21,14 @@ const (
 // in noOrigin have a .info without Origin, as some proxies serve.
 func fakeProxy(t *testing.T, versions []string, noOrigin map[string]bool) string {
 	t.Helper()
+	return fakeProxyServing(t, toolModule, versions, noOrigin)
+}
+
+// fakeProxyServing is fakeProxy serving the modules (which declare toolModule) under path.
+func fakeProxyServing(t *testing.T, path string, versions []string, noOrigin map[string]bool) string {
+	t.Helper()
 	root := t.TempDir()
-	dir := filepath.Join(root, toolModule, "@v")
+	dir := filepath.Join(root, path, "@v")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +48,7 @@ func fakeProxy(t *testing.T, versions []string, noOrigin map[string]bool) string
 			"go.mod":           gomod,
 			"cmd/tool/main.go": "package main\n\nfunc main() { println(\"" + v + "\") }\n",
 		} {
-			w, err := zw.Create(toolModule + "@" + v + "/" + name)
+			w, err := zw.Create(path + "@" + v + "/" + name)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -188,5 +194,46 @@ func TestBumpWithoutOriginLeavesTheCommitEmpty(t *testing.T) {
 	}
 	if stamp := snapshot(t, pin)["stamp.bzl"]; !strings.Contains(stamp, `COMMIT = ""`) {
 		t.Errorf("stamp.bzl:\n%s", stamp)
+	}
+}
+
+// Upstream moved its module path, but the proxy serves the release under the old path only (whose
+// go.mod declares the new one): go.mod requires the new path and replaces it with the old; bump
+// moves both and stamps from the old path's .info.
+func TestBumpThroughAReplacedModulePath(t *testing.T) {
+	const oldPath = "example.com/oldtool"
+	proxy := fakeProxyServing(t, oldPath, []string{"v1.0.0", "v1.1.0"}, nil)
+	pin, env := setup(t, proxy, "v1.0.0")
+	gomod := filepath.Join(pin, "go.mod")
+	data, _ := os.ReadFile(gomod)
+	os.WriteFile(gomod, append(data, []byte("\nreplace "+toolModule+" => "+oldPath+" v1.0.0\n")...), 0o644)
+	ctx := context.Background()
+	if _, err := Run(ctx, Options{Dir: pin, Version: "1.0.0", Env: env}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(ctx, Options{Dir: pin, Version: "1.1.0", Env: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := snapshot(t, pin)
+	if res.Module != toolModule || res.To != "1.1.0" || res.Commit != commit110 {
+		t.Errorf("result = %+v", res)
+	}
+	for _, want := range []string{"require " + toolModule + " v1.1.0", "replace " + toolModule + " => " + oldPath + " v1.1.0"} {
+		if !strings.Contains(files["go.mod"], want) {
+			t.Errorf("go.mod lacks %q:\n%s", want, files["go.mod"])
+		}
+	}
+	if !strings.Contains(files["go.sum"], oldPath+" v1.1.0 h1:") || strings.Contains(files["go.sum"], "v1.0.0") {
+		t.Errorf("go.sum is not the v1.1.0 graph:\n%s", files["go.sum"])
+	}
+	if !strings.Contains(files["stamp.bzl"], `COMMIT = "`+commit110+`"`) {
+		t.Errorf("stamp.bzl:\n%s", files["stamp.bzl"])
+	}
+	if _, err := Run(ctx, Options{Dir: pin, Version: "1.2.0", Env: env}); err == nil || !strings.Contains(err.Error(), "cannot pin "+toolModule+"@v1.2.0") {
+		t.Errorf("bump to an unserved version: %v", err)
+	}
+	if after := snapshot(t, pin); fmt.Sprint(after) != fmt.Sprint(files) {
+		t.Error("a failed bump changed the pin")
 	}
 }
