@@ -6,6 +6,7 @@ require (
 	github.com/bazelbuild/rules_go v0.64.2
 	github.com/google/go-github/v66 v66.0.0
 	github.com/klauspost/compress v1.18.1
+	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
 	github.com/sigstore/cosign/v2 v2.6.5
 	github.com/sigstore/protobuf-specs v0.5.0
 	github.com/sigstore/sigstore v1.10.3

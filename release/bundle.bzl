@@ -11,18 +11,28 @@ load("@rules_pkg//pkg:mappings.bzl", "pkg_attributes", "pkg_filegroup", "pkg_fil
 load("@rules_pkg//pkg:tar.bzl", "pkg_tar")
 load("//platforms:archs.bzl", "ARCHS")
 
-def bundle_part(name, executables = {}, files = {}, visibility = ["//release:__subpackages__"]):
-    """Where one part's files land in a bundle, for every architecture.
+def bundle_part(name, executables = {}, files = {}, components = [], visibility = ["//release:__subpackages__"]):
+    """Where one part's files land in a bundle, for every architecture, and what it is built from.
 
-    Declares pkg_filegroup <name>_<goarch> per architecture.
+    Declares pkg_filegroup <name>_<goarch> per architecture, and <name>_components: the part's
+    components for the bundle's SBOM (tools/describe).
 
     Args:
       name: the part's name.
+      components: what the part's programs are built from, for the SBOM: "pin NAME" (a pin of
+        third_party/pins.json), "gomod DIR" (DIR/go.mod's modules with their go.sum sums),
+        "cargo DIR" (DIR/Cargo.lock's crates).
       executables: directory in the bundle (e.g. "bin") -> labels of programs (mode 0755);
         "{arch}" in a label becomes each architecture's GOARCH (e.g. ":skopeo_{arch}").
       files: directory in the bundle -> labels of data files (mode 0644); "{arch}" as above.
       visibility: of the declared groups.
     """
+    write_file(
+        name = name + "_components",
+        out = name + "_components.txt",
+        content = components + [""],
+        visibility = visibility,
+    )
     for arch in ARCHS:
         groups = []
         for kind, table, mode in [("exe", executables, "0755"), ("file", files, "0644")]:
@@ -64,7 +74,8 @@ def bundle(name, archive, tool, gomod, parts, programs, helpers = []):
         # the one direct requirement of the tool's go.mod is its pinned version
         cmd = "awk '$$1 == \"require\" && NF == 3 {{ sub(/^v/, \"\", $$3); print \"{}-v\" $$3; n++ }} END {{ exit n != 1 }}' $< > $@".format(tool),
     )
-    targets, archives = [], []
+    targets, archives, sboms = [], [], []
+    components = [p + "_components" for p in parts]
     for arch in ARCHS:
         targets.append(":{}_{}".format(name, arch.go))
         archives.append("{}-linux-{}.tar.zst".format(archive, arch.go))
@@ -81,10 +92,28 @@ def bundle(name, archive, tool, gomod, parts, programs, helpers = []):
             portable_mtime = True,
             visibility = ["//visibility:public"],
         )
+
+        # its SBOM: the archive, its programs and what its parts are built from
+        native.genrule(
+            name = "{}_{}_sbom".format(name, arch.go),
+            srcs = [":{}_{}".format(name, arch.go), "//third_party:sbom_sources"] + components,
+            outs = ["{}-linux-{}.spdx.json".format(archive, arch.go)],
+            cmd = "$(execpath //tools/describe) --archive $(execpath :{}_{}) --out $@ $(execpaths {})".format(
+                name,
+                arch.go,
+                " ) $(execpaths ".join(components),
+            ),
+            tools = ["//tools/describe"],
+            visibility = ["//visibility:public"],
+        )
+        sboms.append(":{}_{}_sbom".format(name, arch.go))
     go_test(
         name = name + "_test",
         size = "large",
-        srcs = ["bundle_test.go"],
+        srcs = [
+            "bundle_test.go",
+            "sbom_test.go",
+        ],
         args = ["-archive={}:{}:$(rlocationpath :{}_{})".format(arch.go, arch.elf_machine, name, arch.go) for arch in ARCHS] + [
             "-tool=" + tool,
             "-gomod=$(rlocationpath {})".format(gomod),
@@ -92,8 +121,10 @@ def bundle(name, archive, tool, gomod, parts, programs, helpers = []):
             "-programs=" + ",".join(programs),
             "-helpers=" + ",".join(helpers),
             "-hello=$(rlocationpath //test/c:mimalloc_check)",
-        ],
-        data = targets + [
+            "-spdx-schema=$(rlocationpath @spdx_schema//:schema)",
+        ] + ["-sbom={}:$(rlocationpath {})".format(arch.go, sbom) for arch, sbom in zip(ARCHS, sboms)],
+        data = targets + sboms + [
+            "@spdx_schema//:schema",
             gomod,
             ":README.md",
             "//test/c:mimalloc_check",
@@ -102,10 +133,11 @@ def bundle(name, archive, tool, gomod, parts, programs, helpers = []):
             "//tools/archtest",
             "//tools/elfcheck",
             "//tools/ocitest",
+            "@com_github_santhosh_tekuri_jsonschema_v6//:jsonschema",
             "@io_bazel_rules_go//go/runfiles",
         ],
     )
-    return struct(tool = tool, archives = archives, targets = targets)
+    return struct(tool = tool, archives = archives, targets = targets + sboms)
 
 def bundles_manifest(name, out, bundles):
     """Writes `out`: {tool: [archive file names]} of every bundle, the release tool's one list.

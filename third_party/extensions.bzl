@@ -25,6 +25,7 @@ def _pins_impl(mctx):
                 urls = pin["urls"],
                 sha256 = pin["sha256"],
                 strip_prefix = pin["strip_prefix"],
+                upstream_file = pin.get("upstream_file", ""),
                 offline_file = pin["offline"]["file"],
                 offline_sha256 = pin["offline"]["sha256"],
                 offline_strip_prefix = pin["offline"]["strip_prefix"],

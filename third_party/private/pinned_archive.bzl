@@ -42,6 +42,9 @@ def _impl(rctx):
             stripPrefix = rctx.attr.offline_strip_prefix,
             type = _archive_type(rctx.attr.offline_file),
         )
+    elif rctx.attr.upstream_file:
+        # upstream publishes the file itself, not an archive of it
+        rctx.download(url = rctx.attr.urls, output = rctx.attr.upstream_file, sha256 = rctx.attr.sha256)
     else:
         rctx.download_and_extract(
             url = rctx.attr.urls,
@@ -68,6 +71,7 @@ pinned_archive = repository_rule(
         "urls": attr.string_list(mandatory = True),
         "sha256": attr.string(mandatory = True),
         "strip_prefix": attr.string(),
+        "upstream_file": attr.string(doc = "The upstream URL is this one file (not an archive), saved under this name."),
         "offline_file": attr.string(mandatory = True),
         "offline_sha256": attr.string(mandatory = True),
         "offline_strip_prefix": attr.string(),

@@ -1,0 +1,432 @@
+// Command describe writes the SPDX 2.3 JSON SBOM of a release archive: the archive, every program
+// in it, and every component they are built from, read from the pins (third_party/pins.json), the
+// Go tools' go.mod/go.sum and the Rust parts' Cargo.lock — never written by hand.
+//
+// Usage:
+//
+//	describe --archive A.tar.zst --root DIR --out A.spdx.json COMPONENTS_FILE...
+//
+// Each COMPONENTS_FILE (one per bundle part, written by bundle_part) has lines:
+//
+//	pin NAME       a pin of third_party/pins.json (version, license, upstream URL and sha256)
+//	gomod DIR      DIR/go.mod's requirements, with their go.sum h1: sums (Go modules)
+//	cargo DIR      DIR/Cargo.lock's registry packages, with their sha256 (Rust crates)
+//
+// Paths are relative to --root (Bazel's execution root). The document is deterministic: its
+// creation time is the archive's own (fixed) mtime and its namespace carries the archive's sha256.
+package main
+
+import (
+	"archive/tar"
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+type checksum struct {
+	Algorithm     string `json:"algorithm"`
+	ChecksumValue string `json:"checksumValue"`
+}
+
+type externalRef struct {
+	ReferenceCategory string `json:"referenceCategory"`
+	ReferenceType     string `json:"referenceType"`
+	ReferenceLocator  string `json:"referenceLocator"`
+}
+
+type pkg struct {
+	SPDXID                string        `json:"SPDXID"`
+	Name                  string        `json:"name"`
+	VersionInfo           string        `json:"versionInfo,omitempty"`
+	DownloadLocation      string        `json:"downloadLocation"`
+	FilesAnalyzed         bool          `json:"filesAnalyzed"`
+	Checksums             []checksum    `json:"checksums,omitempty"`
+	LicenseConcluded      string        `json:"licenseConcluded"`
+	LicenseDeclared       string        `json:"licenseDeclared"`
+	CopyrightText         string        `json:"copyrightText"`
+	SourceInfo            string        `json:"sourceInfo,omitempty"`
+	PrimaryPackagePurpose string        `json:"primaryPackagePurpose,omitempty"`
+	ExternalRefs          []externalRef `json:"externalRefs,omitempty"`
+}
+
+type relationship struct {
+	SPDXElementID      string `json:"spdxElementId"`
+	RelationshipType   string `json:"relationshipType"`
+	RelatedSPDXElement string `json:"relatedSpdxElement"`
+}
+
+type document struct {
+	SPDXVersion       string `json:"spdxVersion"`
+	DataLicense       string `json:"dataLicense"`
+	SPDXID            string `json:"SPDXID"`
+	Name              string `json:"name"`
+	DocumentNamespace string `json:"documentNamespace"`
+	CreationInfo      struct {
+		Created  string   `json:"created"`
+		Creators []string `json:"creators"`
+	} `json:"creationInfo"`
+	DocumentDescribes []string       `json:"documentDescribes"`
+	Packages          []pkg          `json:"packages"`
+	Relationships     []relationship `json:"relationships"`
+}
+
+// Namespace is where the documents say they belong (SPDX wants a unique URI per document).
+const Namespace = "https://github.com/rootless-static-toolkits/rootless-static-toolkits/sbom/"
+
+var idUnsafe = regexp.MustCompile(`[^A-Za-z0-9.-]+`)
+
+func spdxID(kind, name string) string {
+	return "SPDXRef-" + kind + "-" + strings.Trim(idUnsafe.ReplaceAllString(name, "-"), "-")
+}
+
+type program struct {
+	path, sha256 string
+}
+
+// readArchive lists the regular executable files of a .tar.zst with their sha256, and the
+// archive's mtime (all entries share rules_pkg's portable mtime).
+func readArchive(name string) (programs []program, mtime time.Time, sum string, err error) {
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return nil, time.Time{}, "", err
+	}
+	h := sha256.Sum256(data)
+	dec, err := zstd.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, time.Time{}, "", err
+	}
+	defer dec.Close()
+	tr := tar.NewReader(dec)
+	for {
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			return nil, time.Time{}, "", fmt.Errorf("%s: not a zstd-compressed tar: %w", name, err)
+		}
+		if mtime.IsZero() || hdr.ModTime.After(mtime) {
+			mtime = hdr.ModTime
+		}
+		if hdr.Typeflag != tar.TypeReg || hdr.Mode&0o111 == 0 {
+			continue
+		}
+		ph := sha256.New()
+		if _, err := io.Copy(ph, tr); err != nil {
+			return nil, time.Time{}, "", err
+		}
+		programs = append(programs, program{path: hdr.Name, sha256: hex.EncodeToString(ph.Sum(nil))})
+	}
+	if len(programs) == 0 {
+		return nil, time.Time{}, "", fmt.Errorf("%s holds no program", name)
+	}
+	sort.Slice(programs, func(i, j int) bool { return programs[i].path < programs[j].path })
+	return programs, mtime.UTC(), hex.EncodeToString(h[:]), nil
+}
+
+type pinEntry struct {
+	Version string   `json:"version"`
+	License string   `json:"license"`
+	URLs    []string `json:"urls"`
+	SHA256  string   `json:"sha256"`
+	Note    string   `json:"_sha256_note"`
+}
+
+func orNoAssertion(s string) string {
+	if s == "" {
+		return "NOASSERTION"
+	}
+	return s
+}
+
+func pinPackage(root, name string) (pkg, error) {
+	data, err := os.ReadFile(filepath.Join(root, "third_party/pins.json"))
+	if err != nil {
+		return pkg{}, err
+	}
+	var pins map[string]json.RawMessage
+	if err := json.Unmarshal(data, &pins); err != nil {
+		return pkg{}, fmt.Errorf("third_party/pins.json: %w", err)
+	}
+	raw, ok := pins[name]
+	if !ok {
+		return pkg{}, fmt.Errorf("pin %q is not in third_party/pins.json", name)
+	}
+	var e pinEntry
+	if err := json.Unmarshal(raw, &e); err != nil {
+		return pkg{}, fmt.Errorf("pin %s: %w", name, err)
+	}
+	if e.License == "" {
+		return pkg{}, fmt.Errorf("pin %s has no license in third_party/pins.json (an SPDX expression, or NOASSERTION)", name)
+	}
+	p := pkg{
+		SPDXID: spdxID("Pin", name), Name: name, VersionInfo: e.Version,
+		LicenseConcluded: "NOASSERTION", LicenseDeclared: e.License, CopyrightText: "NOASSERTION",
+		DownloadLocation: "NOASSERTION", PrimaryPackagePurpose: "SOURCE",
+	}
+	if len(e.URLs) > 0 {
+		p.DownloadLocation = e.URLs[0]
+	}
+	if e.SHA256 != "" {
+		p.Checksums = []checksum{{"SHA256", e.SHA256}}
+	} else {
+		p.SourceInfo = "no upstream sha256 is pinned: " + orNoAssertion(e.Note)
+	}
+	return p, nil
+}
+
+func goPackages(root, dir string) ([]pkg, error) {
+	mod, err := os.ReadFile(filepath.Join(root, dir, "go.mod"))
+	if err != nil {
+		return nil, err
+	}
+	sums := map[string]string{}
+	sum, err := os.ReadFile(filepath.Join(root, dir, "go.sum"))
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range strings.Split(string(sum), "\n") {
+		if f := strings.Fields(l); len(f) == 3 && !strings.HasSuffix(f[1], "/go.mod") {
+			sums[f[0]+" "+f[1]] = f[2]
+		}
+	}
+	// the module each requirement is fetched as (replace lines), for its sum and location
+	replaced := map[string][2]string{}
+	var reqs [][2]string
+	inBlock := ""
+	for _, l := range strings.Split(string(mod), "\n") {
+		l = strings.TrimSpace(strings.SplitN(l, "//", 2)[0])
+		f := strings.Fields(l)
+		switch {
+		case len(f) == 0:
+		case f[0] == ")":
+			inBlock = ""
+		case len(f) == 2 && f[1] == "(":
+			inBlock = f[0]
+		case f[0] == "require" && len(f) == 3:
+			reqs = append(reqs, [2]string{f[1], f[2]})
+		case inBlock == "require" && len(f) == 2:
+			reqs = append(reqs, [2]string{f[0], f[1]})
+		case f[0] == "replace" && len(f) == 5 && f[2] == "=>":
+			replaced[f[1]] = [2]string{f[3], f[4]}
+		}
+	}
+	if len(reqs) == 0 {
+		return nil, fmt.Errorf("%s/go.mod requires nothing", dir)
+	}
+	var out []pkg
+	for _, r := range reqs {
+		from := r
+		if rep, ok := replaced[r[0]]; ok {
+			from = rep
+		}
+		h1, ok := sums[from[0]+" "+from[1]]
+		if !ok {
+			return nil, fmt.Errorf("%s/go.sum has no sum for %s %s", dir, from[0], from[1])
+		}
+		p := pkg{
+			SPDXID: spdxID("Go", r[0]+"-"+r[1]), Name: r[0], VersionInfo: strings.TrimPrefix(r[1], "v"),
+			// fetched through the Go module proxy GOPROXY names: where is not ours to say
+			DownloadLocation: "NOASSERTION",
+			LicenseConcluded: "NOASSERTION", LicenseDeclared: "NOASSERTION", CopyrightText: "NOASSERTION",
+			SourceInfo:            "Go module " + from[0] + " " + from[1] + ", go.sum " + h1,
+			PrimaryPackagePurpose: "LIBRARY",
+			ExternalRefs:          []externalRef{{"PACKAGE-MANAGER", "purl", "pkg:golang/" + r[0] + "@" + r[1]}},
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func cargoPackages(root, dir string) ([]pkg, error) {
+	f, err := os.Open(filepath.Join(root, dir, "Cargo.lock"))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []pkg
+	var name, version, source, sum string
+	flush := func() {
+		if name != "" && strings.HasPrefix(source, "registry+") && sum != "" {
+			out = append(out, pkg{
+				SPDXID: spdxID("Crate", name+"-"+version), Name: name, VersionInfo: version,
+				DownloadLocation: "NOASSERTION", // the crate registry's; the purl names it
+				Checksums:        []checksum{{"SHA256", sum}},
+				LicenseConcluded: "NOASSERTION", LicenseDeclared: "NOASSERTION", CopyrightText: "NOASSERTION",
+				PrimaryPackagePurpose: "LIBRARY",
+				ExternalRefs:          []externalRef{{"PACKAGE-MANAGER", "purl", "pkg:cargo/" + name + "@" + version}},
+			})
+		}
+		name, version, source, sum = "", "", "", ""
+	}
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		l := strings.TrimSpace(s.Text())
+		if l == "[[package]]" {
+			flush()
+			continue
+		}
+		k, v, ok := strings.Cut(l, " = ")
+		if !ok {
+			continue
+		}
+		v = strings.Trim(v, `"`)
+		switch k {
+		case "name":
+			name = v
+		case "version":
+			version = v
+		case "source":
+			source = v
+		case "checksum":
+			sum = v
+		}
+	}
+	flush()
+	if err := s.Err(); err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s/Cargo.lock lists no registry package", dir)
+	}
+	return out, nil
+}
+
+func components(root string, files []string) ([]pkg, error) {
+	seen := map[string]bool{}
+	var out []pkg
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return nil, err
+		}
+		for n, l := range strings.Split(string(data), "\n") {
+			f := strings.Fields(l)
+			if len(f) == 0 {
+				continue
+			}
+			if len(f) != 2 {
+				return nil, fmt.Errorf("%s:%d: want `pin NAME`, `gomod DIR` or `cargo DIR`, not %q", file, n+1, l)
+			}
+			var ps []pkg
+			switch f[0] {
+			case "pin":
+				var p pkg
+				p, err = pinPackage(root, f[1])
+				ps = []pkg{p}
+			case "gomod":
+				ps, err = goPackages(root, f[1])
+			case "cargo":
+				ps, err = cargoPackages(root, f[1])
+			default:
+				err = fmt.Errorf("unknown kind %q", f[0])
+			}
+			if err != nil {
+				return nil, fmt.Errorf("%s:%d: %w", file, n+1, err)
+			}
+			for _, p := range ps {
+				if !seen[p.SPDXID] {
+					seen[p.SPDXID] = true
+					out = append(out, p)
+				}
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].SPDXID < out[j].SPDXID })
+	return out, nil
+}
+
+func describe(archive, root string, componentFiles []string) (*document, error) {
+	programs, mtime, sum, err := readArchive(archive)
+	if err != nil {
+		return nil, err
+	}
+	comps, err := components(root, componentFiles)
+	if err != nil {
+		return nil, err
+	}
+	base := path.Base(archive)
+	doc := &document{
+		SPDXVersion: "SPDX-2.3", DataLicense: "CC0-1.0", SPDXID: "SPDXRef-DOCUMENT",
+		Name: base, DocumentNamespace: Namespace + base + "-" + sum,
+	}
+	doc.CreationInfo.Created = mtime.Format(time.RFC3339)
+	doc.CreationInfo.Creators = []string{"Organization: rootless-static-toolkits", "Tool: rootless-static-toolkits-describe"}
+	archiveID := spdxID("Archive", base)
+	doc.DocumentDescribes = []string{archiveID}
+	doc.Packages = append(doc.Packages, pkg{
+		SPDXID: archiveID, Name: base, DownloadLocation: "NOASSERTION",
+		Checksums:        []checksum{{"SHA256", sum}},
+		LicenseConcluded: "NOASSERTION", LicenseDeclared: "NOASSERTION", CopyrightText: "NOASSERTION",
+		PrimaryPackagePurpose: "ARCHIVE",
+	})
+	doc.Relationships = append(doc.Relationships, relationship{"SPDXRef-DOCUMENT", "DESCRIBES", archiveID})
+	for _, p := range programs {
+		id := spdxID("Program", p.path)
+		doc.Packages = append(doc.Packages, pkg{
+			SPDXID: id, Name: p.path, DownloadLocation: "NOASSERTION",
+			Checksums:        []checksum{{"SHA256", p.sha256}},
+			LicenseConcluded: "NOASSERTION", LicenseDeclared: "NOASSERTION", CopyrightText: "NOASSERTION",
+			PrimaryPackagePurpose: "APPLICATION",
+		})
+		doc.Relationships = append(doc.Relationships, relationship{archiveID, "CONTAINS", id})
+	}
+	for _, c := range comps {
+		doc.Packages = append(doc.Packages, c)
+		doc.Relationships = append(doc.Relationships, relationship{archiveID, "GENERATED_FROM", c.SPDXID})
+	}
+	return doc, nil
+}
+
+func main() {
+	fs := flag.NewFlagSet("describe", flag.ContinueOnError)
+	archive := fs.String("archive", "", "the release archive (.tar.zst)")
+	root := fs.String("root", ".", "the directory pins.json, go.mod/go.sum and Cargo.lock paths are relative to")
+	out := fs.String("out", "", "the SPDX 2.3 JSON document to write")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), `usage: describe --archive A.tar.zst --out A.spdx.json [--root DIR] COMPONENTS_FILE...
+
+Writes the SPDX 2.3 JSON SBOM of a release archive: the archive, every program in it (with its
+sha256) and every component the bundle's parts are built from, read from the COMPONENTS_FILEs
+(lines "pin NAME", "gomod DIR", "cargo DIR") through third_party/pins.json, go.mod/go.sum and
+Cargo.lock under --root. Exit status: 0 written, 1 on any error (nothing written), 2 bad usage.`)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(os.Args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		os.Exit(2)
+	}
+	if *archive == "" || *out == "" || fs.NArg() == 0 {
+		fmt.Fprintln(os.Stderr, "describe: --archive, --out and at least one components file are required (see --help)")
+		os.Exit(2)
+	}
+	doc, err := describe(*archive, *root, fs.Args())
+	if err == nil {
+		var data []byte
+		data, err = json.MarshalIndent(doc, "", "  ")
+		if err == nil {
+			err = os.WriteFile(*out, append(data, '\n'), 0o644)
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "describe:", err)
+		os.Remove(*out)
+		os.Exit(1)
+	}
+}
