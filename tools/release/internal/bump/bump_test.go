@@ -1,7 +1,6 @@
 package bump
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"fmt"
@@ -10,63 +9,23 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/bump/bumptest"
 )
 
 const (
 	toolModule = "example.com/tool"
-	commit110  = "0123456789abcdef0123456789abcdef01234567"
+	commit110  = bumptest.Commit110
 )
 
-// fakeProxy writes a file:// Go module proxy serving toolModule at the given versions; those
-// in noOrigin have a .info without Origin, as some proxies serve.
 func fakeProxy(t *testing.T, versions []string, noOrigin map[string]bool) string {
 	t.Helper()
-	return fakeProxyServing(t, toolModule, versions, noOrigin)
+	return bumptest.Proxy(t, toolModule, toolModule, versions, noOrigin)
 }
 
-// fakeProxyServing is fakeProxy serving the modules (which declare toolModule) under path.
 func fakeProxyServing(t *testing.T, path string, versions []string, noOrigin map[string]bool) string {
 	t.Helper()
-	root := t.TempDir()
-	dir := filepath.Join(root, path, "@v")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for i, v := range versions {
-		info := fmt.Sprintf(`{"Version":"%s","Time":"2026-0%d-02T03:04:05Z","Origin":{"VCS":"git","URL":"https://example.com/tool.git","Hash":"%s","Ref":"refs/tags/%s"}}`,
-			v, i+1, strings.Repeat(fmt.Sprint(i), 40), v)
-		if v == "v1.1.0" {
-			info = strings.Replace(info, strings.Repeat("1", 40), commit110, 1)
-		}
-		if noOrigin[v] {
-			info = fmt.Sprintf(`{"Version":"%s","Time":"2026-0%d-02T03:04:05Z"}`, v, i+1)
-		}
-		gomod := "module " + toolModule + "\n\ngo 1.21\n"
-		var zbuf bytes.Buffer
-		zw := zip.NewWriter(&zbuf)
-		for name, body := range map[string]string{
-			"go.mod":           gomod,
-			"cmd/tool/main.go": "package main\n\nfunc main() { println(\"" + v + "\") }\n",
-		} {
-			w, err := zw.Create(path + "@" + v + "/" + name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			w.Write([]byte(body))
-		}
-		if err := zw.Close(); err != nil {
-			t.Fatal(err)
-		}
-		for ext, data := range map[string][]byte{".info": []byte(info), ".mod": []byte(gomod), ".zip": zbuf.Bytes()} {
-			if err := os.WriteFile(filepath.Join(dir, v+ext), data, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	if err := os.WriteFile(filepath.Join(dir, "list"), []byte(strings.Join(versions, "\n")+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return "file://" + root
+	return bumptest.Proxy(t, path, toolModule, versions, noOrigin)
 }
 
 // setup returns a pin directory requiring toolModule at from, and the go command's environment.

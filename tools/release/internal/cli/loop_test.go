@@ -1,0 +1,182 @@
+package cli
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/bump/bumptest"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/bundles/bundlestest"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/fakegithub"
+)
+
+// The whole upstream-tracking loop against stand-ins — a fake GitHub and a file:// Go module
+// proxy — as the workflows run it: the daily check finds upstream newer, bump rewrites exactly
+// the pin's files (the bump pull request), the merged commit's moved pin is found (the build
+// workflow), the archives built from it are published at that commit, and every fault tried on
+// the way (archives of another version, a symlinked or missing archive, a connection dropped
+// mid-upload) is refused or recovered from with no duplicate release and no missing asset.
+func TestUpstreamTrackingLoop(t *testing.T) {
+	for _, tool := range []string{"git", "go"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not on PATH (e.g. in a Bazel sandbox): `go test ./tools/...` runs this test", tool)
+		}
+	}
+	const module = "example.com/skopeo"
+	proxy := bumptest.Proxy(t, module, module, []string{"v1.0.0", "v1.1.0"}, nil)
+	home := t.TempDir()
+	for k, v := range map[string]string{"GOPROXY": proxy, "GOSUMDB": "off", "GONOSUMDB": "", "GOPRIVATE": "",
+		"GOFLAGS": "", "GOMODCACHE": filepath.Join(home, "mod"), "GOTOOLCHAIN": "local", "HOME": home} {
+		t.Setenv(k, v)
+	}
+
+	// the repository: skopeo pinned at 1.0.0
+	repo := t.TempDir()
+	git := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"}, args...)...)
+		cmd.Dir = repo
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	for name, body := range map[string]string{
+		"third_party/pins.json":       `{"go_sdk": {"version": "1.99.0"}}`,
+		"third_party/skopeo/go.mod":   "module example.com/pin\n\ngo 1.21\n\nrequire " + module + " v1.0.0\n",
+		"third_party/skopeo/go.sum":   "",
+		"third_party/skopeo/deps.go":  "//go:build tools\n\npackage deps\n\nimport _ \"" + module + "/cmd/tool\"\n",
+		"third_party/skopeo/BUILD.go": "// untouched by a bump\n",
+		"third_party/podman/go.mod":   "module example.com/pin\n\ngo 1.21\n\nrequire example.com/podman v6.0.0\n",
+		"third_party/buildah/go.mod":  "module example.com/pin\n\ngo 1.21\n\nrequire example.com/buildah v1.44.1\n",
+	} {
+		p := filepath.Join(repo, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	git("init", "-q")
+	git("add", ".")
+	git("commit", "-q", "-m", "skopeo 1.0.0")
+	// go.sum of the 1.0.0 pin, as bump leaves it
+	mustRun(t, nil, "bump", "--repo", repo, "skopeo", "1.0.0")
+	git("commit", "-q", "-a", "-m", "go.sum")
+
+	fake := fakegithub.New()
+	t.Cleanup(fake.Close)
+	fake.Token = "tok"
+	fake.AddRepo(ours)
+	fake.AddRelease("podman-container-tools/skopeo", "v1.0.0", false, false)
+	fake.AddRelease("podman-container-tools/skopeo", "v1.1.0", false, false)
+	fake.AddRelease("podman-container-tools/skopeo", "v1.2.0-rc1", false, true)
+	fake.AddRelease(ours, "skopeo-v1.0.0", false, false)
+	environ := map[string]string{"GITHUB_TOKEN": "tok", "GITHUB_API_URL": fake.APIURL()}
+
+	// 1. the daily check: upstream is newer than our release
+	out := mustRun(t, environ, "check", "--tool", "skopeo")
+	if !strings.Contains(out, "skopeo 1.x: upstream 1.1.0, ours 1.0.0: build skopeo 1.1.0") {
+		t.Fatalf("check:\n%s", out)
+	}
+
+	// 2. its bump (the pull request): upstream's newest, exactly the pin's files; again: nothing
+	out = mustRun(t, environ, "bump", "--repo", repo, "skopeo")
+	if !strings.Contains(out, "skopeo 1.0.0 -> 1.1.0 ("+module+"@v1.1.0, commit "+bumptest.Commit110+")") {
+		t.Errorf("bump:\n%s", out)
+	}
+	if got := git("status", "--porcelain"); got != "M third_party/skopeo/go.mod\n M third_party/skopeo/go.sum\n?? third_party/skopeo/stamp.bzl" &&
+		got != "M third_party/skopeo/go.mod\n M third_party/skopeo/go.sum\n M third_party/skopeo/stamp.bzl" {
+		t.Errorf("bump changed:\n%s\nwant go.mod, go.sum and stamp.bzl only", got)
+	}
+	if out := mustRun(t, environ, "bump", "--repo", repo, "skopeo"); !strings.Contains(out, "already pinned, nothing changed") {
+		t.Errorf("second bump:\n%s", out)
+	}
+	git("add", ".")
+	git("commit", "-q", "-m", "bump skopeo to 1.1.0 (the merged pull request)")
+	built := git("rev-parse", "HEAD")
+
+	// 3. the build workflow: which pin moved in the pushed commit
+	if out := mustRun(t, nil, "pins", "--repo", repo, "--changed-since", "HEAD^"); out != "skopeo 1.1.0\n" {
+		t.Errorf("pins --changed-since HEAD^ = %q, want skopeo 1.1.0", out)
+	}
+
+	// 4. what `bazel build //release:all` leaves (stand-in archives of the pinned version), signed
+	archives := []string{"skopeo-linux-amd64.tar.zst", "skopeo-linux-arm64.tar.zst"}
+	dist := t.TempDir()
+	bundlestest.Write(t, dist, "skopeo", "1.1.0", archives...)
+	keys := filepath.Join(t.TempDir(), "cosign")
+	pw := map[string]string{"COSIGN_PASSWORD": "pw"}
+	mustRun(t, pw, "keygen", "--output-prefix", keys)
+	mustRun(t, nil, "checksums", "--tool", "skopeo", "--version", "1.1.0", dist)
+	mustRun(t, pw, "sign", "--key", keys+".key", "--tool", "skopeo", dist)
+	publish := func(dir string) (int, string) {
+		code, _, stderr := run(t, environ, "publish", "--tool", "skopeo", "--version", "1.1.0", "--commit", built, "--key", keys+".pub", dir)
+		return code, stderr
+	}
+
+	// faults: archives built from the old pin, a symlinked archive, a missing one
+	old := t.TempDir()
+	bundlestest.Write(t, old, "skopeo", "1.0.0", archives...)
+	mustRun(t, nil, "checksums", "--tool", "skopeo", "--version", "1.0.0", old)
+	mustRun(t, pw, "sign", "--key", keys+".key", "--tool", "skopeo", old)
+	linked, missing := t.TempDir(), t.TempDir()
+	for _, d := range []string{linked, missing} {
+		entries, _ := os.ReadDir(dist)
+		for _, e := range entries {
+			data, _ := os.ReadFile(filepath.Join(dist, e.Name()))
+			os.WriteFile(filepath.Join(d, e.Name()), data, 0o644)
+		}
+	}
+	os.Remove(filepath.Join(linked, archives[1]))
+	os.Symlink(filepath.Join(dist, archives[1]), filepath.Join(linked, archives[1]))
+	os.Remove(filepath.Join(missing, archives[0]))
+	for name, tc := range map[string]struct{ dir, want string }{
+		"old pin": {old, "holds skopeo 1.0.0"},
+		"symlink": {linked, "not a regular file"},
+		"missing": {missing, archives[0]},
+	} {
+		code, stderr := publish(tc.dir)
+		if code == ExitOK || !strings.Contains(stderr, tc.want) {
+			t.Errorf("publish with %s: exit %d, want a refusal naming %q:\n%s", name, code, tc.want, stderr)
+		}
+	}
+	if st := fake.Stats(); st.ReleasesCreated != 0 || st.Uploads != 0 {
+		t.Fatalf("refused publishes wrote: %+v", st)
+	}
+
+	// 5. publish, with the connection dropped on every upload attempt of one run: it fails; the
+	// re-run completes the same release at the built commit
+	fake.Inject(&fakegithub.Fault{Method: "POST", Path: "^/uploads/", Kind: fakegithub.Drop, Skip: 1, Times: 20})
+	if code, stderr := publish(dist); code == ExitOK {
+		t.Fatalf("publish succeeded through dropped uploads:\n%s", stderr)
+	}
+	for i := 0; fake.Pending() > 0; i++ { // runs that use up the remaining dropped uploads
+		if i == 25 {
+			t.Fatal("the injected faults never all fired")
+		}
+		publish(dist)
+	}
+	if st := fake.Stats(); st.FaultsInjected != 20 {
+		t.Errorf("%d faults fired, want 20", st.FaultsInjected)
+	}
+	if code, stderr := publish(dist); code != ExitOK {
+		t.Fatalf("re-run after the faults: exit %d\n%s", code, stderr)
+	}
+	rels := fake.Releases(ours, "skopeo-v1.1.0")
+	if len(rels) != 1 || rels[0].Commitish != strings.ToLower(built) {
+		t.Fatalf("releases of skopeo-v1.1.0: %+v, want one at the built commit %s", rels, built)
+	}
+	want := map[string][]byte{}
+	entries, _ := os.ReadDir(dist)
+	for _, e := range entries {
+		if n := e.Name(); n != "bundles.json" {
+			want[n], _ = os.ReadFile(filepath.Join(dist, n))
+		}
+	}
+	if p := fake.Check(ours, "skopeo-v1.1.0", want); len(p) > 0 {
+		t.Errorf("release skopeo-v1.1.0: %v", p)
+	}
+}
