@@ -85,7 +85,11 @@ func TestBundle(t *testing.T) {
 			if want := "-linux-" + arch + ".tar.zst"; !strings.HasSuffix(archive, want) {
 				t.Errorf("archive %s is not named *%s", filepath.Base(archive), want)
 			}
-			dir := t.TempDir()
+			// unpacked where a path has a space in it: nothing may split it
+			dir := filepath.Join(t.TempDir(), "unpacked here")
+			if err := os.Mkdir(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
 			listing := run(t, dir, nil, "tar", "--zstd", "-tvf", archive)
 			for _, line := range strings.Split(strings.TrimSpace(listing), "\n") {
 				f := strings.Fields(line)
@@ -147,6 +151,22 @@ func TestBundle(t *testing.T) {
 				run(t, root, []string{"HOME=" + home}, "bin/skopeo", "copy", "oci:"+layout+":v1", "dir:"+filepath.Join(home, "copy"))
 				if _, err := os.Stat(filepath.Join(home, "copy", "manifest.json")); err != nil {
 					t.Errorf("skopeo copy with the installed policy wrote no manifest: %v", err)
+				}
+			}
+			if *tool == "podman" && *helpers != "" {
+				// podman-full's systemd units, installed by the README's command as written
+				run(t, root, []string{"HOME=" + home}, "bash", "-c", readmeCommand(t, "# systemd units, per user"))
+				units := filepath.Join(home, ".config/systemd/user")
+				for _, u := range []string{"podman.socket", "podman.service", "podman-restart.service"} {
+					data, err := os.ReadFile(filepath.Join(units, u))
+					if err != nil {
+						t.Errorf("the README's systemd command did not install %s: %v", u, err)
+						continue
+					}
+					if strings.Contains(string(data), "@@PODMAN@@") || strings.Contains(u, ".service") &&
+						!strings.Contains(string(data), `ExecStart="`+filepath.Join(root, "bin/podman")+`" `) {
+						t.Errorf("%s does not start this bundle's podman (%s):\n%s", u, filepath.Join(root, "bin/podman"), data)
+					}
 				}
 			}
 		})

@@ -44,10 +44,11 @@ pins = module_extension(
 def _upstream_files_impl(rctx):
     names = []
     for label in rctx.attr.srcs:
-        if label.name in names:
-            fail("upstream_files %s: two files named %s" % (rctx.name, label.name))
-        names.append(label.name)
-        rctx.file(label.name, rctx.read(rctx.path(label)))
+        name = label.name.split("/")[-1]  # exported by its base name
+        if name in names:
+            fail("upstream_files %s: two files named %s" % (rctx.name, name))
+        names.append(name)
+        rctx.file(name, rctx.read(rctx.path(label)))
     rctx.file("BUILD.bazel", "# files copied out of other repositories by //third_party:extensions.bzl\nexports_files(%r)\n" % names)
     rctx.file("gotags.bzl", "\"\"\"The tool's Go build tags, as its MODULE fragment lists them (one list for gazelle and rules_go).\"\"\"\n\nGOTAGS = %r\n" % rctx.attr.gotags)
 
