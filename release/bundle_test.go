@@ -198,9 +198,12 @@ func podmanRuns(t *testing.T, root, arch string) {
 	global := append(cfg.Storage, "--tmpdir", filepath.Join(dir, "tmp"))
 	podman := archtest.Binary{Arch: arch, Path: ocitest.Cgroup2Namespace(t, filepath.Join(root, "bin", "podman"))}
 	if *helpers != "" {
-		out := podman.Run(t, cfg.Env, append(global, "info", "--format", "{{.Host.OCIRuntime.Path}} {{.Host.Conmon.Path}}")...)
-		if want := filepath.Join(root, "lib/podman/crun") + " " + filepath.Join(root, "lib/podman/conmon") + "\n"; out != want {
-			t.Errorf("the unpacked podman uses runtime and conmon %q, want its own %q", out, want)
+		// its OCI runtime, conmon, network backend (and its DNS server) and pasta: the bundle's own
+		out := podman.Run(t, cfg.Env, append(global, "info", "--format",
+			"{{.Host.OCIRuntime.Path}} {{.Host.Conmon.Path}} {{.Host.NetworkBackend}} {{.Host.NetworkBackendInfo.Path}} {{.Host.NetworkBackendInfo.DNS.Path}} {{.Host.Pasta.Executable}}")...)
+		lib := filepath.Join(root, "lib/podman")
+		if want := strings.Join([]string{lib + "/crun", lib + "/conmon", "netavark", lib + "/netavark", lib + "/aardvark-dns", lib + "/pasta"}, " ") + "\n"; out != want {
+			t.Errorf("podman info of the unpacked podman:\n%q\nwant its own helpers:\n%q", out, want)
 		}
 	}
 	payload, err := os.ReadFile(rlocation(t, *hello))
