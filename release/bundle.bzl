@@ -112,6 +112,7 @@ def bundle(name, archive, tool, gomod, parts, programs, helpers = []):
         size = "large",
         srcs = [
             "bundle_test.go",
+            "network_test.go",
             "sbom_test.go",
         ],
         args = ["-archive={}:{}:$(rlocationpath :{}_{})".format(arch.go, arch.elf_machine, name, arch.go) for arch in ARCHS] + [
@@ -122,9 +123,11 @@ def bundle(name, archive, tool, gomod, parts, programs, helpers = []):
             "-helpers=" + ",".join(helpers),
             "-hello=$(rlocationpath //test/c:mimalloc_check)",
             "-spdx-schema=$(rlocationpath @spdx_schema//:schema)",
+            "-netprobe=$(rlocationpath //test/netprobe)",
         ] + ["-sbom={}:$(rlocationpath {})".format(arch.go, sbom) for arch, sbom in zip(ARCHS, sboms)],
         data = targets + sboms + [
             "@spdx_schema//:schema",
+            "//test/netprobe",
             gomod,
             ":README.md",
             "//test/c:mimalloc_check",
@@ -132,6 +135,7 @@ def bundle(name, archive, tool, gomod, parts, programs, helpers = []):
         deps = [
             "//tools/archtest",
             "//tools/elfcheck",
+            "//tools/netnstest",
             "//tools/ocitest",
             "@com_github_santhosh_tekuri_jsonschema_v6//:jsonschema",
             "@io_bazel_rules_go//go/runfiles",
