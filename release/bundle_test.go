@@ -153,6 +153,9 @@ func TestBundle(t *testing.T) {
 					t.Errorf("skopeo copy with the installed policy wrote no manifest: %v", err)
 				}
 			}
+			if *tool == "buildah" {
+				buildahBuilds(t, root)
+			}
 			if *tool == "podman" && *helpers != "" {
 				// podman-full's systemd units, installed by the README's command as written
 				run(t, root, []string{"HOME=" + home}, "bash", "-c", readmeCommand(t, "# systemd units, per user"))
@@ -171,6 +174,33 @@ func TestBundle(t *testing.T) {
 			}
 		})
 	}
+}
+
+// buildahBuilds builds an image from scratch with the unpacked buildah: a container, a file
+// copied in, a commit, and the image listed with the file in its layer.
+func buildahBuilds(t *testing.T, root string) {
+	dir := ocitest.TempDir(t)
+	cfg := ocitest.NewConfig(t, dir)
+	b := archtest.Binary{Arch: runtime.GOARCH, Path: filepath.Join(root, "bin", "buildah")}
+	global := cfg.Storage
+	ctr := strings.TrimSpace(b.Run(t, cfg.Env, append(global, "from", "scratch")...))
+	file := filepath.Join(dir, "hello.txt")
+	if err := os.WriteFile(file, []byte("hello from buildah\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b.Run(t, cfg.Env, append(global, "copy", ctr, file, "/hello.txt")...)
+	b.Run(t, cfg.Env, append(global, "config", "--cmd", "/hello", ctr)...)
+	id := strings.TrimSpace(b.Run(t, cfg.Env, append(global, "commit", "-q", "--signature-policy", cfg.PolicyJSON, ctr, "localhost/built:v1")...))
+	if out := b.Run(t, cfg.Env, append(global, "images", "--json")...); len(id) < 12 || !strings.Contains(out, `"id": "`+id[:12]+`"`) || !strings.Contains(out, `"localhost/built:v1"`) {
+		t.Errorf("buildah images after commit:\n%s\nwant localhost/built:v1 with ID %s", out, id)
+	}
+	// the committed image holds the file: mounted from a new container of it
+	ctr2 := strings.TrimSpace(b.Run(t, cfg.Env, append(global, "from", "--pull=never", "localhost/built:v1")...))
+	mnt := strings.TrimSpace(b.Run(t, cfg.Env, append(global, "mount", ctr2)...))
+	if data, err := os.ReadFile(filepath.Join(mnt, "hello.txt")); err != nil || string(data) != "hello from buildah\n" {
+		t.Errorf("the committed image's hello.txt: %q, %v", data, err)
+	}
+	b.Run(t, cfg.Env, append(global, "rm", "--all")...)
 }
 
 // readmeCommand returns the indented command line after the comment line marker in the README.

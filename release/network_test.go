@@ -22,7 +22,7 @@ var netprobe = flag.String("netprobe", "", "rlocationpath of a static network pr
 // them publishes on the host's loopback answers there.
 func TestBridgeNetworking(t *testing.T) {
 	if *helpers == "" {
-		t.Skip("only podman-full ships netavark and aardvark-dns")
+		t.Fatal("built only into the test of a bundle with a runtime of its own (podman-full): no -helpers")
 	}
 	var archive string
 	for _, a := range archiveFlags {
