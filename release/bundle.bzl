@@ -11,7 +11,7 @@ load("@rules_pkg//pkg:mappings.bzl", "pkg_attributes", "pkg_filegroup", "pkg_fil
 load("@rules_pkg//pkg:tar.bzl", "pkg_tar")
 load("//platforms:archs.bzl", "ARCHS")
 
-def bundle_part(name, executables = {}, files = {}, components = [], visibility = ["//release:__subpackages__"]):
+def bundle_part(name, executables = {}, files = {}, components = [], versions = {}, visibility = ["//release:__subpackages__"]):
     """Where one part's files land in a bundle, for every architecture, and what it is built from.
 
     Declares pkg_filegroup <name>_<goarch> per architecture, and <name>_components: the part's
@@ -22,6 +22,9 @@ def bundle_part(name, executables = {}, files = {}, components = [], visibility 
       components: what the part's programs are built from, for the SBOM: "pin NAME" (a pin of
         third_party/pins.json), "gomod DIR" (DIR/go.mod's modules with their go.sum sums),
         "cargo DIR" (DIR/Cargo.lock's crates).
+      versions: program file name -> the component whose version its --version prints ("pin
+        NAME" or "gomod DIR": the go.mod's direct requirement), or "-" for a program without
+        one; the bundle test runs each, the SBOM says which component each program comes from.
       executables: directory in the bundle (e.g. "bin") -> labels of programs (mode 0755);
         "{arch}" in a label becomes each architecture's GOARCH (e.g. ":skopeo_{arch}").
       files: directory in the bundle -> labels of data files (mode 0644); "{arch}" as above.
@@ -30,7 +33,7 @@ def bundle_part(name, executables = {}, files = {}, components = [], visibility 
     write_file(
         name = name + "_components",
         out = name + "_components.txt",
-        content = components + [""],
+        content = components + ["program {} {}".format(p, v) for p, v in sorted(versions.items())] + [""],
         visibility = visibility,
     )
     for arch in ARCHS:
@@ -123,10 +126,11 @@ def bundle(name, archive, tool, gomod, parts, programs, helpers = []):
             "-helpers=" + ",".join(helpers),
             "-hello=$(rlocationpath //test/c:mimalloc_check)",
             "-spdx-schema=$(rlocationpath @spdx_schema//:schema)",
-        ] + ["-sbom={}:$(rlocationpath {})".format(arch.go, sbom) for arch, sbom in zip(ARCHS, sboms)] + (
+        ] + ["-components=$(rlocationpath {})".format(c) for c in components] + ["-sbom={}:$(rlocationpath {})".format(arch.go, sbom) for arch, sbom in zip(ARCHS, sboms)] + (
             ["-netprobe=$(rlocationpath //test/netprobe)"] if helpers else []
         ),
-        data = targets + sboms + [
+        data = targets + sboms + components + [
+            "//third_party:sbom_sources",
             "@spdx_schema//:schema",
             "//test/netprobe",
             gomod,

@@ -3,10 +3,12 @@ package release_test
 import (
 	"bytes"
 	"context"
+	"debug/elf"
 	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -24,16 +26,18 @@ func (a *archives) String() string     { return strings.Join(*a, ",") }
 func (a *archives) Set(v string) error { *a = append(*a, v); return nil }
 
 var (
-	archiveFlags archives
-	tool         = flag.String("tool", "", "the bundle's tool: its top directory is <tool>-v<version>")
-	gomod        = flag.String("gomod", "", "rlocationpath of the go.mod pinning the tool's version")
-	readme       = flag.String("readme", "", "rlocationpath of the bundle README")
-	programs     = flag.String("programs", "", "comma-separated programs the bundle's bin/ must hold")
-	helpers      = flag.String("helpers", "", "comma-separated programs the bundle's lib/podman/ must hold (podman-full)")
-	hello        = flag.String("hello", "", "rlocationpath of a static program for the host: the payload of a container podman runs")
+	archiveFlags   archives
+	tool           = flag.String("tool", "", "the bundle's tool: its top directory is <tool>-v<version>")
+	gomod          = flag.String("gomod", "", "rlocationpath of the go.mod pinning the tool's version")
+	readme         = flag.String("readme", "", "rlocationpath of the bundle README")
+	programs       = flag.String("programs", "", "comma-separated programs the bundle's bin/ must hold")
+	helpers        = flag.String("helpers", "", "comma-separated programs the bundle's lib/podman/ must hold (podman-full)")
+	componentFlags archives
+	hello          = flag.String("hello", "", "rlocationpath of a static program for the host: the payload of a container podman runs")
 )
 
 func init() {
+	flag.Var(&componentFlags, "components", "rlocationpath of a bundle part's components file (repeatable)")
 	flag.Var(&archiveFlags, "archive", "GOARCH:ELF_MACHINE:RLOCATIONPATH of one architecture's archive (repeatable)")
 }
 
@@ -133,6 +137,7 @@ func TestBundle(t *testing.T) {
 			if arch != runtime.GOARCH {
 				return // the programs ran (--version); the rest is the same for every architecture
 			}
+			programVersions(t, root, machine)
 			if *tool == "podman" {
 				podmanRuns(t, root, arch)
 			}
@@ -173,6 +178,57 @@ func TestBundle(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// programVersions runs every program of the unpacked archive with --version: each prints the
+// version of the component its bundle part says it is built from (the parts' components files:
+// "program NAME pin PIN", "program NAME gomod DIR", or "program NAME -" for none).
+func programVersions(t *testing.T, root string, machine elf.Machine) {
+	seen := map[string]bool{}
+	for _, f := range componentFlags {
+		data, err := os.ReadFile(rlocation(t, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range strings.Split(string(data), "\n") {
+			w := strings.Fields(l)
+			if len(w) < 3 || w[0] != "program" {
+				continue
+			}
+			name := w[1]
+			seen[name] = true
+			if w[2] == "-" {
+				continue
+			}
+			var want string
+			switch w[2] {
+			case "pin":
+				want = archtest.PinVersion(t, w[3])
+			case "gomod":
+				want = archtest.ModuleVersion(t, "_main/"+w[3]+"/go.mod")
+			default:
+				t.Fatalf("%s: unknown line %q", f, l)
+			}
+			p := filepath.Join(root, "bin", name)
+			if _, err := os.Stat(p); err != nil {
+				p = filepath.Join(root, "lib/podman", name)
+			}
+			b := archtest.Binary{Arch: runtime.GOARCH, Machine: machine, Path: p}
+			stdout, stderr, err := b.Exec(nil, "--version")
+			if out := stdout + stderr; err != nil || !regexp.MustCompile(`(^|[^0-9.])`+regexp.QuoteMeta(want)+`($|[^0-9.])`).MatchString(out) {
+				t.Errorf("%s --version: %v, printed %q, want the version %s (%s %s)", strings.TrimPrefix(p, root+"/"), err, out, want, w[2], w[3])
+			}
+		}
+	}
+	// every program is named by its part (the SBOM tool insists on it too)
+	for _, dir := range []string{"bin", "lib/podman"} {
+		entries, _ := os.ReadDir(filepath.Join(root, dir))
+		for _, e := range entries {
+			if !seen[e.Name()] {
+				t.Errorf("%s/%s: no bundle part says which version it prints", dir, e.Name())
+			}
+		}
 	}
 }
 

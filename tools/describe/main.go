@@ -11,6 +11,9 @@
 //	pin NAME       a pin of third_party/pins.json (version, license, upstream URL and sha256)
 //	gomod DIR      DIR/go.mod's requirements, with their go.sum h1: sums (Go modules)
 //	cargo DIR      DIR/Cargo.lock's registry packages, with their sha256 (Rust crates)
+//	program NAME pin PIN | program NAME gomod DIR | program NAME -
+//	               the archive's program NAME is built from that pin, or from DIR/go.mod's direct
+//	               requirement (the SBOM relates them); "-": nothing to relate
 //
 // Paths are relative to --root (Bazel's execution root). The document is deterministic: its
 // creation time is the archive's own (fixed) mtime and its namespace carries the archive's sha256.
@@ -306,21 +309,50 @@ func cargoPackages(root, dir string) ([]pkg, error) {
 	return out, nil
 }
 
-func components(root string, files []string) ([]pkg, error) {
+// components reads the components files: the packages they name, and program name -> the
+// SPDX ID of the package it is built from.
+func components(root string, files []string) ([]pkg, map[string]string, error) {
 	seen := map[string]bool{}
 	var out []pkg
+	programs := map[string]string{}
 	for _, file := range files {
 		data, err := os.ReadFile(file)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for n, l := range strings.Split(string(data), "\n") {
 			f := strings.Fields(l)
 			if len(f) == 0 {
 				continue
 			}
+			if f[0] == "program" {
+				if len(f) == 3 && f[2] == "-" {
+					programs[f[1]] = ""
+					continue
+				}
+				if len(f) != 4 {
+					return nil, nil, fmt.Errorf("%s:%d: want `program NAME pin PIN`, `program NAME gomod DIR` or `program NAME -`, not %q", file, n+1, l)
+				}
+				var from pkg
+				switch f[2] {
+				case "pin":
+					from, err = pinPackage(root, f[3])
+				case "gomod":
+					var ps []pkg
+					if ps, err = goPackages(root, f[3]); err == nil {
+						from = ps[0] // the direct requirement comes first
+					}
+				default:
+					err = fmt.Errorf("unknown kind %q", f[2])
+				}
+				if err != nil {
+					return nil, nil, fmt.Errorf("%s:%d: %w", file, n+1, err)
+				}
+				programs[f[1]] = from.SPDXID
+				continue
+			}
 			if len(f) != 2 {
-				return nil, fmt.Errorf("%s:%d: want `pin NAME`, `gomod DIR` or `cargo DIR`, not %q", file, n+1, l)
+				return nil, nil, fmt.Errorf("%s:%d: want `pin NAME`, `gomod DIR`, `cargo DIR` or `program NAME ...`, not %q", file, n+1, l)
 			}
 			var ps []pkg
 			switch f[0] {
@@ -336,7 +368,7 @@ func components(root string, files []string) ([]pkg, error) {
 				err = fmt.Errorf("unknown kind %q", f[0])
 			}
 			if err != nil {
-				return nil, fmt.Errorf("%s:%d: %w", file, n+1, err)
+				return nil, nil, fmt.Errorf("%s:%d: %w", file, n+1, err)
 			}
 			for _, p := range ps {
 				if !seen[p.SPDXID] {
@@ -347,7 +379,7 @@ func components(root string, files []string) ([]pkg, error) {
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].SPDXID < out[j].SPDXID })
-	return out, nil
+	return out, programs, nil
 }
 
 func describe(archive, root string, componentFiles []string) (*document, error) {
@@ -355,9 +387,23 @@ func describe(archive, root string, componentFiles []string) (*document, error) 
 	if err != nil {
 		return nil, err
 	}
-	comps, err := components(root, componentFiles)
+	comps, builtFrom, err := components(root, componentFiles)
 	if err != nil {
 		return nil, err
+	}
+	// every program of the archive says what it is built from, and nothing else is named
+	inArchive := map[string]bool{}
+	for _, p := range programs {
+		name := path.Base(p.path)
+		inArchive[name] = true
+		if _, ok := builtFrom[name]; !ok {
+			return nil, fmt.Errorf("%s holds %s, which no bundle part's versions name", archive, p.path)
+		}
+	}
+	for name := range builtFrom {
+		if !inArchive[name] {
+			return nil, fmt.Errorf("a bundle part names program %s, which %s does not hold", name, archive)
+		}
 	}
 	base := path.Base(archive)
 	doc := &document{
@@ -384,6 +430,9 @@ func describe(archive, root string, componentFiles []string) (*document, error) 
 			PrimaryPackagePurpose: "APPLICATION",
 		})
 		doc.Relationships = append(doc.Relationships, relationship{archiveID, "CONTAINS", id})
+		if from := builtFrom[path.Base(p.path)]; from != "" {
+			doc.Relationships = append(doc.Relationships, relationship{id, "GENERATED_FROM", from})
+		}
 	}
 	for _, c := range comps {
 		doc.Packages = append(doc.Packages, c)
