@@ -68,7 +68,8 @@ def bundle(name, archive, tool, gomod, parts, programs, helpers = []):
       helpers: what lib/podman/ holds (podman-full): the test checks them and that podman uses them.
 
     Returns:
-      struct(tool, archives, targets): the archives' file names and targets, one per architecture.
+      struct(tool, archives, targets): the release files' names (each architecture's archive and
+      its SBOM) and their targets.
     """
     native.genrule(
         name = name + "_topdir",
@@ -81,7 +82,10 @@ def bundle(name, archive, tool, gomod, parts, programs, helpers = []):
     components = [p + "_components" for p in parts]
     for arch in ARCHS:
         targets.append(":{}_{}".format(name, arch.go))
-        archives.append("{}-linux-{}.tar.zst".format(archive, arch.go))
+        archives += [
+            "{}-linux-{}.tar.zst".format(archive, arch.go),
+            "{}-linux-{}.spdx.json".format(archive, arch.go),
+        ]
         pkg_tar(
             name = "{}_{}".format(name, arch.go),
             srcs = ["{}_{}".format(p, arch.go) for p in parts],

@@ -75,8 +75,8 @@ func Parse(data []byte) (map[string][]string, error) {
 			return nil, fmt.Errorf("tool %q has no archives", tool)
 		}
 		for _, a := range archives {
-			if a != path.Base(a) || strings.ContainsAny(a, `/\`) || !strings.HasPrefix(a, tool+"-") || !strings.HasSuffix(a, ".tar.zst") {
-				return nil, fmt.Errorf("tool %q: archive %q is not a file name %s-*.tar.zst", tool, a, tool)
+			if a != path.Base(a) || strings.ContainsAny(a, `/\`) || !strings.HasPrefix(a, tool+"-") || !IsArchive(a) && !IsSBOM(a) {
+				return nil, fmt.Errorf("tool %q: archive %q is not a file name %s-*.tar.zst (or its SBOM, %s-*.spdx.json)", tool, a, tool, tool)
 			}
 			if other, dup := seen[a]; dup {
 				return nil, fmt.Errorf("archive %s is listed twice (tools %q and %q)", a, other, tool)
@@ -88,7 +88,13 @@ func Parse(data []byte) (map[string][]string, error) {
 	return tools, nil
 }
 
-// Archives returns the tool's archive names, sorted.
+// IsArchive tells a release archive (.tar.zst) from the other files a release carries.
+func IsArchive(name string) bool { return strings.HasSuffix(name, ".tar.zst") }
+
+// IsSBOM tells an archive's SBOM (SPDX JSON, written beside it by //release:all).
+func IsSBOM(name string) bool { return strings.HasSuffix(name, ".spdx.json") }
+
+// Archives returns the tool's release files — its archives and their SBOMs — sorted.
 func (m *Manifest) Archives(tool string) ([]string, error) {
 	a, ok := m.Tools[tool]
 	if !ok {
@@ -122,6 +128,27 @@ func (m *Manifest) InDir(dir, tool string) ([]string, error) {
 		return nil, fmt.Errorf("%s lacks archives of %s: %s (%s lists them)", dir, tool, strings.Join(missing, ", "), m.Path)
 	}
 	return archives, nil
+}
+
+// CheckFile checks a release file of tool at version: an archive with CheckArchive; an SBOM is
+// an SPDX 2.3 JSON document describing the archive it is named after.
+func CheckFile(file, tool, version string) error {
+	if !IsSBOM(file) {
+		return CheckArchive(file, tool, version)
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	var doc struct {
+		SPDXVersion string `json:"spdxVersion"`
+		Name        string `json:"name"`
+	}
+	archive := strings.TrimSuffix(filepath.Base(file), ".spdx.json") + ".tar.zst"
+	if err := json.Unmarshal(data, &doc); err != nil || doc.SPDXVersion != "SPDX-2.3" || doc.Name != archive {
+		return fmt.Errorf("%s is not the SPDX 2.3 document of %s (spdxVersion %q, name %q, %v)", filepath.Base(file), archive, doc.SPDXVersion, doc.Name, err)
+	}
+	return nil
 }
 
 // CheckArchive opens the .tar.zst at file and checks that it holds what the

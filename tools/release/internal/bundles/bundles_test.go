@@ -151,3 +151,25 @@ func TestInDir(t *testing.T) {
 		t.Errorf("InDir(podman) = %v", err)
 	}
 }
+
+func TestCheckFileOfAnSBOM(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		"podman-full-linux-amd64.spdx.json": `{"spdxVersion": "SPDX-2.3", "name": "podman-full-linux-amd64.tar.zst"}`,
+		"podman-full-linux-arm64.spdx.json": `{"spdxVersion": "SPDX-2.3", "name": "podman-full-linux-amd64.tar.zst"}`,
+		"skopeo-linux-amd64.spdx.json":      `{"spdxVersion": "SPDX-2.2", "name": "skopeo-linux-amd64.tar.zst"}`,
+		"buildah-linux-amd64.spdx.json":     `not json`,
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := bundles.CheckFile(filepath.Join(dir, "podman-full-linux-amd64.spdx.json"), "podman", "6.0.0"); err != nil {
+		t.Errorf("a right SBOM refused: %v", err)
+	}
+	for _, bad := range []string{"podman-full-linux-arm64.spdx.json", "skopeo-linux-amd64.spdx.json", "buildah-linux-amd64.spdx.json"} {
+		if err := bundles.CheckFile(filepath.Join(dir, bad), "x", "1.0.0"); err == nil || !strings.Contains(err.Error(), "is not the SPDX 2.3 document of") {
+			t.Errorf("%s: %v, want it refused", bad, err)
+		}
+	}
+}

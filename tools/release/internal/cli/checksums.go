@@ -49,7 +49,7 @@ half-written.`)
 			if err := checksums.Regular(p); err != nil {
 				return err
 			}
-			if err := bundles.CheckArchive(p, *tool, v.String()); err != nil {
+			if err := bundles.CheckFile(p, *tool, v.String()); err != nil {
 				wrong = append(wrong, err.Error())
 			}
 		}

@@ -107,6 +107,16 @@ func TestUpstreamTrackingLoop(t *testing.T) {
 	archives := []string{"skopeo-linux-amd64.tar.zst", "skopeo-linux-arm64.tar.zst"}
 	dist := t.TempDir()
 	bundlestest.Write(t, dist, "skopeo", "1.1.0", archives...)
+	// and each archive's SBOM beside it, listed with the archives: released the same way
+	m := bundlestest.ReadManifest(t, dist)
+	for _, a := range archives {
+		sbom := strings.TrimSuffix(a, ".tar.zst") + ".spdx.json"
+		if err := os.WriteFile(filepath.Join(dist, sbom), []byte(`{"spdxVersion": "SPDX-2.3", "name": "`+a+`"}`+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		m["skopeo"] = append(m["skopeo"], sbom)
+	}
+	bundlestest.WriteManifest(t, dist, m)
 	keys := filepath.Join(t.TempDir(), "cosign")
 	pw := map[string]string{"COSIGN_PASSWORD": "pw"}
 	mustRun(t, pw, "keygen", "--output-prefix", keys)
@@ -175,6 +185,9 @@ func TestUpstreamTrackingLoop(t *testing.T) {
 		if n := e.Name(); n != "bundles.json" {
 			want[n], _ = os.ReadFile(filepath.Join(dist, n))
 		}
+	}
+	if _, ok := want["skopeo-linux-arm64.spdx.json.sig"]; !ok || len(want) != 10 {
+		t.Errorf("the release directory holds %d assets, want the 2 archives, their 2 SBOMs, checksums.txt and a signature of each: %v", len(want), want)
 	}
 	if p := fake.Check(ours, "skopeo-v1.1.0", want); len(p) > 0 {
 		t.Errorf("release skopeo-v1.1.0: %v", p)

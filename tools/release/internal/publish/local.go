@@ -78,7 +78,7 @@ func collect(dir, manifest string, tool *config.Tool, ver version.Version, v sig
 	}
 	var wrong []string
 	for _, a := range archives {
-		if err := bundles.CheckArchive(filepath.Join(dir, a), tool.Name, ver.String()); err != nil {
+		if err := bundles.CheckFile(filepath.Join(dir, a), tool.Name, ver.String()); err != nil {
 			wrong = append(wrong, err.Error())
 		}
 	}
