@@ -20,8 +20,8 @@ def bundle_part(name, executables = {}, files = {}, components = [], versions = 
     Args:
       name: the part's name.
       components: what the part's programs are built from, for the SBOM: "pin NAME" (a pin of
-        third_party/pins.json), "gomod DIR" (DIR/go.mod's modules with their go.sum sums),
-        "cargo DIR" (DIR/Cargo.lock's crates).
+        third_party/pins.json), "cargo DIR" (DIR/Cargo.lock's crates); a Go program's modules come
+        from its own build information.
       versions: program file name -> the component whose version its --version prints ("pin
         NAME" or "gomod DIR": the go.mod's direct requirement), or "-" for a program without
         one; the bundle test runs each, the SBOM says which component each program comes from.

@@ -1,6 +1,7 @@
 // Command describe writes the SPDX 2.3 JSON SBOM of a release archive: the archive, every program
 // in it, and every component they are built from, read from the pins (third_party/pins.json), the
-// Go tools' go.mod/go.sum and the Rust parts' Cargo.lock — never written by hand.
+// Go programs' own build information (their main module and every module linked in, with its
+// go.sum h1: sum) and the Rust parts' Cargo.lock — never written by hand.
 //
 // Usage:
 //
@@ -9,11 +10,10 @@
 // Each COMPONENTS_FILE (one per bundle part, written by bundle_part) has lines:
 //
 //	pin NAME       a pin of third_party/pins.json (version, license, upstream URL and sha256)
-//	gomod DIR      DIR/go.mod's requirements, with their go.sum h1: sums (Go modules)
 //	cargo DIR      DIR/Cargo.lock's registry packages, with their sha256 (Rust crates)
 //	program NAME pin PIN | program NAME gomod DIR | program NAME -
-//	               the archive's program NAME is built from that pin, or from DIR/go.mod's direct
-//	               requirement (the SBOM relates them); "-": nothing to relate
+//	               the archive's program NAME is built from that pin (the SBOM relates them), or is
+//	               a Go program (related to its modules through its build information), or neither
 //
 // Paths are relative to --root (Bazel's execution root). The document is deterministic: its
 // creation time is the archive's own (fixed) mtime and its namespace carries the archive's sha256.
@@ -24,6 +24,7 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/sha256"
+	"debug/buildinfo"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -34,6 +35,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"time"
@@ -99,6 +101,7 @@ func spdxID(kind, name string) string {
 
 type program struct {
 	path, sha256 string
+	goInfo       *debug.BuildInfo // a Go program's build information, nil for others
 }
 
 // readArchive lists the regular executable files of a .tar.zst with their sha256, and the
@@ -128,11 +131,16 @@ func readArchive(name string) (programs []program, mtime time.Time, sum string, 
 		if hdr.Typeflag != tar.TypeReg || hdr.Mode&0o111 == 0 {
 			continue
 		}
-		ph := sha256.New()
-		if _, err := io.Copy(ph, tr); err != nil {
+		content, err := io.ReadAll(tr)
+		if err != nil {
 			return nil, time.Time{}, "", err
 		}
-		programs = append(programs, program{path: hdr.Name, sha256: hex.EncodeToString(ph.Sum(nil))})
+		ph := sha256.Sum256(content)
+		p := program{path: hdr.Name, sha256: hex.EncodeToString(ph[:])}
+		if bi, err := buildinfo.Read(bytes.NewReader(content)); err == nil {
+			p.goInfo = bi
+		}
+		programs = append(programs, p)
 	}
 	if len(programs) == 0 {
 		return nil, time.Time{}, "", fmt.Errorf("%s holds no program", name)
@@ -192,67 +200,25 @@ func pinPackage(root, name string) (pkg, error) {
 	return p, nil
 }
 
-func goPackages(root, dir string) ([]pkg, error) {
-	mod, err := os.ReadFile(filepath.Join(root, dir, "go.mod"))
-	if err != nil {
-		return nil, err
+// goModule is a Go module linked into a program, as its build information records it.
+func goModule(m *debug.Module, role string) pkg {
+	fetched := m
+	if m.Replace != nil {
+		fetched = m.Replace
 	}
-	sums := map[string]string{}
-	sum, err := os.ReadFile(filepath.Join(root, dir, "go.sum"))
-	if err != nil {
-		return nil, err
+	p := pkg{
+		SPDXID: spdxID("Go", m.Path+"-"+fetched.Version), Name: m.Path, VersionInfo: strings.TrimPrefix(fetched.Version, "v"),
+		// fetched through the Go module proxy GOPROXY names: where is not ours to say
+		DownloadLocation: "NOASSERTION",
+		LicenseConcluded: "NOASSERTION", LicenseDeclared: "NOASSERTION", CopyrightText: "NOASSERTION",
+		PrimaryPackagePurpose: "LIBRARY",
+		ExternalRefs:          []externalRef{{"PACKAGE-MANAGER", "purl", "pkg:golang/" + m.Path + "@" + fetched.Version}},
 	}
-	for _, l := range strings.Split(string(sum), "\n") {
-		if f := strings.Fields(l); len(f) == 3 && !strings.HasSuffix(f[1], "/go.mod") {
-			sums[f[0]+" "+f[1]] = f[2]
-		}
+	p.SourceInfo = role + "; Go module " + fetched.Path + " " + fetched.Version
+	if fetched.Sum != "" {
+		p.SourceInfo += ", go.sum " + fetched.Sum
 	}
-	// the module each requirement is fetched as (replace lines), for its sum and location
-	replaced := map[string][2]string{}
-	var reqs [][2]string
-	inBlock := ""
-	for _, l := range strings.Split(string(mod), "\n") {
-		l = strings.TrimSpace(strings.SplitN(l, "//", 2)[0])
-		f := strings.Fields(l)
-		switch {
-		case len(f) == 0:
-		case f[0] == ")":
-			inBlock = ""
-		case len(f) == 2 && f[1] == "(":
-			inBlock = f[0]
-		case f[0] == "require" && len(f) == 3:
-			reqs = append(reqs, [2]string{f[1], f[2]})
-		case inBlock == "require" && len(f) == 2:
-			reqs = append(reqs, [2]string{f[0], f[1]})
-		case f[0] == "replace" && len(f) == 5 && f[2] == "=>":
-			replaced[f[1]] = [2]string{f[3], f[4]}
-		}
-	}
-	if len(reqs) == 0 {
-		return nil, fmt.Errorf("%s/go.mod requires nothing", dir)
-	}
-	var out []pkg
-	for _, r := range reqs {
-		from := r
-		if rep, ok := replaced[r[0]]; ok {
-			from = rep
-		}
-		h1, ok := sums[from[0]+" "+from[1]]
-		if !ok {
-			return nil, fmt.Errorf("%s/go.sum has no sum for %s %s", dir, from[0], from[1])
-		}
-		p := pkg{
-			SPDXID: spdxID("Go", r[0]+"-"+r[1]), Name: r[0], VersionInfo: strings.TrimPrefix(r[1], "v"),
-			// fetched through the Go module proxy GOPROXY names: where is not ours to say
-			DownloadLocation: "NOASSERTION",
-			LicenseConcluded: "NOASSERTION", LicenseDeclared: "NOASSERTION", CopyrightText: "NOASSERTION",
-			SourceInfo:            "Go module " + from[0] + " " + from[1] + ", go.sum " + h1,
-			PrimaryPackagePurpose: "LIBRARY",
-			ExternalRefs:          []externalRef{{"PACKAGE-MANAGER", "purl", "pkg:golang/" + r[0] + "@" + r[1]}},
-		}
-		out = append(out, p)
-	}
-	return out, nil
+	return p
 }
 
 func cargoPackages(root, dir string) ([]pkg, error) {
@@ -338,10 +304,9 @@ func components(root string, files []string) ([]pkg, map[string]string, error) {
 				case "pin":
 					from, err = pinPackage(root, f[3])
 				case "gomod":
-					var ps []pkg
-					if ps, err = goPackages(root, f[3]); err == nil {
-						from = ps[0] // the direct requirement comes first
-					}
+					// a Go program: its build information relates it to its modules
+					programs[f[1]] = ""
+					continue
 				default:
 					err = fmt.Errorf("unknown kind %q", f[2])
 				}
@@ -352,7 +317,7 @@ func components(root string, files []string) ([]pkg, map[string]string, error) {
 				continue
 			}
 			if len(f) != 2 {
-				return nil, nil, fmt.Errorf("%s:%d: want `pin NAME`, `gomod DIR`, `cargo DIR` or `program NAME ...`, not %q", file, n+1, l)
+				return nil, nil, fmt.Errorf("%s:%d: want `pin NAME`, `cargo DIR` or `program NAME ...`, not %q", file, n+1, l)
 			}
 			var ps []pkg
 			switch f[0] {
@@ -360,8 +325,6 @@ func components(root string, files []string) ([]pkg, map[string]string, error) {
 				var p pkg
 				p, err = pinPackage(root, f[1])
 				ps = []pkg{p}
-			case "gomod":
-				ps, err = goPackages(root, f[1])
 			case "cargo":
 				ps, err = cargoPackages(root, f[1])
 			default:
@@ -380,6 +343,15 @@ func components(root string, files []string) ([]pkg, map[string]string, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].SPDXID < out[j].SPDXID })
 	return out, programs, nil
+}
+
+// addOnce appends p unless a package with its SPDX ID is there (the first role named stays).
+func addOnce(ps []pkg, seen map[string]bool, p pkg) []pkg {
+	if seen[p.SPDXID] {
+		return ps
+	}
+	seen[p.SPDXID] = true
+	return append(ps, p)
 }
 
 func describe(archive, root string, componentFiles []string) (*document, error) {
@@ -421,6 +393,8 @@ func describe(archive, root string, componentFiles []string) (*document, error) 
 		PrimaryPackagePurpose: "ARCHIVE",
 	})
 	doc.Relationships = append(doc.Relationships, relationship{"SPDXRef-DOCUMENT", "DESCRIBES", archiveID})
+	var goMods []pkg
+	seenGo := map[string]bool{}
 	for _, p := range programs {
 		id := spdxID("Program", p.path)
 		doc.Packages = append(doc.Packages, pkg{
@@ -433,6 +407,23 @@ func describe(archive, root string, componentFiles []string) (*document, error) 
 		if from := builtFrom[path.Base(p.path)]; from != "" {
 			doc.Relationships = append(doc.Relationships, relationship{id, "GENERATED_FROM", from})
 		}
+		if bi := p.goInfo; bi != nil {
+			if bi.Main.Path == "" {
+				return nil, fmt.Errorf("%s: Go build information without a main module", p.path)
+			}
+			main := goModule(&bi.Main, "the main module of "+path.Base(p.path)+", built with "+bi.GoVersion)
+			goMods = addOnce(goMods, seenGo, main)
+			doc.Relationships = append(doc.Relationships, relationship{id, "GENERATED_FROM", main.SPDXID})
+			for _, d := range bi.Deps {
+				m := goModule(d, "linked into "+path.Base(p.path))
+				goMods = addOnce(goMods, seenGo, m)
+				doc.Relationships = append(doc.Relationships, relationship{id, "STATIC_LINK", m.SPDXID})
+			}
+		}
+	}
+	sort.Slice(goMods, func(i, j int) bool { return goMods[i].SPDXID < goMods[j].SPDXID })
+	for _, m := range goMods {
+		doc.Packages = append(doc.Packages, m)
 	}
 	for _, c := range comps {
 		doc.Packages = append(doc.Packages, c)
