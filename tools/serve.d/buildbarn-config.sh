@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tools/serve.d/buildbarn-config.sh DIR PORT — write the configuration of the loopback Buildbarn
+# tools/serve.d/buildbarn-config.sh DIR PORT [CAS_GIB] — write the configuration of the loopback Buildbarn
 # that `tools/serve start exec` runs: DIR/bb_storage.jsonnet, DIR/bb_scheduler.jsonnet,
 # DIR/bb_worker.jsonnet and DIR/bb_runner.jsonnet (Jsonnet, one per program), with every data
 # directory under DIR/data (created here). Only 127.0.0.1 is listened on:
@@ -9,19 +9,21 @@
 #   PORT+2   bb_scheduler: bb_worker synchronizes here
 #   PORT+3   bb_scheduler: admin web pages (queues, drains)
 #   DIR/data/runner.sock   bb_runner, which runs the worker's actions
-# Storage: local block devices in sparse files whose contents survive restarts: the CAS is 8 GiB
-# in 20 blocks (no object can be larger than a block: 400 MiB, the zig compiler is 170 MiB), the
+# Storage: local block devices in sparse files whose contents survive restarts: the CAS is CAS_GIB
+# (default 8) GiB in 20 blocks (no object can be larger than a block: 400 MiB at 8 GiB; the zig
+# compiler is 170 MiB; a build of //... through it holds ~10 GiB), the
 # action cache 64 MiB; the worker builds in a native (hard-linking) build directory whose file cache
 # is on the same file system. Idempotent: re-running rewrites the configuration, keeps the data.
 # Exit status: 0 on success, 2 for bad arguments.
 set -euo pipefail
-if [ $# -ne 2 ] || ! [[ $2 =~ ^[1-9][0-9]*$ ]] || [ "$2" -gt 65532 ]; then
-  echo "usage: $0 DIR PORT   (PORT..PORT+3 are used)" >&2
+if [ $# -lt 2 ] || [ $# -gt 3 ] || ! [[ $2 =~ ^[1-9][0-9]*$ ]] || [ "$2" -gt 65532 ] || ! [[ ${3:-8} =~ ^[1-9][0-9]*$ ]]; then
+  echo "usage: $0 DIR PORT [CAS_GIB]   (PORT..PORT+3 are used; the CAS holds CAS_GIB GiB, default 8)" >&2
   exit 2
 fi
 mkdir -p "$1"
 dir=$(cd "$1" && pwd -P)
 port=$2
+cas_gib=${3:-8}
 data=$dir/data
 storage=127.0.0.1:$port
 scheduler_client=127.0.0.1:$((port + 1))
@@ -77,7 +79,7 @@ write bb_storage <<EOF
   // pass Bazel's RequestMetadata on to bb_scheduler (invocation keys, worker logs)
   global: { grpcForwardAndReuseMetadata: ['build.bazel.remote.execution.v2.requestmetadata-bin'] },
   contentAddressableStorage: {
-    backend: $(local_backend storage-cas $((64 * 1024 * 1024)) $((8 * 1024 * 1024 * 1024)) 4 12 2 2),
+    backend: $(local_backend storage-cas $((64 * 1024 * 1024)) $((cas_gib * 1024 * 1024 * 1024)) 4 12 2 2),
     getAuthorizer: { allow: {} },
     putAuthorizer: { allow: {} },
     findMissingAuthorizer: { allow: {} },

@@ -75,13 +75,18 @@ def _toolchain_impl(rctx):
         if not rctx.path("usr/bin/" + tool).exists:
             fail("rust toolchain: no usr/bin/%s after unpacking the pins %s" % (tool, sorted(pins)))
         rctx.file("bin/" + tool, _WRAPPER.format(name = tool), executable = True)
-    rctx.symlink("usr/lib/rustlib/src/rust/library", "library")
+
+    # Debian: usr/lib/rustlib/src/rust is a symlink to usr/src/rustc-<version>. A symlink to a
+    # directory is no action input: a remote worker's sysroot would lack the std's source. The
+    # real directory goes where rustc (`--print sysroot`) and cargo's -Zbuild-std look for it.
+    src = "usr/lib/rustlib/src/rust"
+    debian_src = "usr/src/rustc-%s" % pins["rust_src"]["version"]
+    if rctx.path(debian_src).exists:
+        _run(rctx, "rust toolchain: std source into the sysroot", ["sh", "-c", 'rm -f "$1" && mv "$2" "$1"', "sh", src, debian_src])
+    rctx.symlink(src + "/library", "library")
     if not rctx.path("library/Cargo.lock").exists:
         fail("rust toolchain: the std source (rust-src) is missing")
-
-    # Debian: usr/lib/rustlib/src/rust is a symlink to usr/src/rustc-<version>; glob the real files once
-    library = "usr/src/rustc-%s/library" % pins["rust_src"]["version"] if rctx.path("usr/src").exists else "usr/lib/rustlib/src/rust/library"
-    rctx.file("BUILD.bazel", _TOOLCHAIN_BUILD.format(library = library))
+    rctx.file("BUILD.bazel", _TOOLCHAIN_BUILD.format(library = src + "/library"))
 
 rust_toolchain_repo = repository_rule(
     implementation = _toolchain_impl,
