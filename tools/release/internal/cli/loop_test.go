@@ -81,6 +81,7 @@ func TestUpstreamTrackingLoop(t *testing.T) {
 	if !strings.Contains(out, "skopeo 1.x: upstream 1.1.0, ours 1.0.0: build skopeo 1.1.0") {
 		t.Fatalf("check:\n%s", out)
 	}
+	t.Logf("1. check --tool skopeo:\n%s", out)
 
 	// 2. its bump (the pull request): upstream's newest, exactly the pin's files; again: nothing
 	out = mustRun(t, environ, "bump", "--repo", repo, "skopeo")
@@ -91,6 +92,7 @@ func TestUpstreamTrackingLoop(t *testing.T) {
 		got != "M third_party/skopeo/go.mod\n M third_party/skopeo/go.sum\n M third_party/skopeo/stamp.bzl" {
 		t.Errorf("bump changed:\n%s\nwant go.mod, go.sum and stamp.bzl only", got)
 	}
+	t.Logf("2. bump skopeo (the pull request's commit):\n%sgit status: %s", out, strings.ReplaceAll(git("status", "--porcelain"), "\n", ", "))
 	if out := mustRun(t, environ, "bump", "--repo", repo, "skopeo"); !strings.Contains(out, "already pinned, nothing changed") {
 		t.Errorf("second bump:\n%s", out)
 	}
@@ -102,6 +104,7 @@ func TestUpstreamTrackingLoop(t *testing.T) {
 	if out := mustRun(t, nil, "pins", "--repo", repo, "--changed-since", "HEAD^"); out != "skopeo 1.1.0\n" {
 		t.Errorf("pins --changed-since HEAD^ = %q, want skopeo 1.1.0", out)
 	}
+	t.Logf("3. pushed to main as %.12s; pins --changed-since HEAD^: skopeo 1.1.0 -> the build workflow builds //release:skopeo_amd64 //release:skopeo_arm64", built)
 
 	// 4. what `bazel build //release:all` leaves (stand-in archives of the pinned version), signed
 	archives := []string{"skopeo-linux-amd64.tar.zst", "skopeo-linux-arm64.tar.zst"}
@@ -152,6 +155,7 @@ func TestUpstreamTrackingLoop(t *testing.T) {
 		if code == ExitOK || !strings.Contains(stderr, tc.want) {
 			t.Errorf("publish with %s: exit %d, want a refusal naming %q:\n%s", name, code, tc.want, stderr)
 		}
+		t.Logf("4. fault %q: publish exits %d: %s", name, code, lastLine(stderr))
 	}
 	if st := fake.Stats(); st.ReleasesCreated != 0 || st.Uploads != 0 {
 		t.Fatalf("refused publishes wrote: %+v", st)
@@ -160,9 +164,11 @@ func TestUpstreamTrackingLoop(t *testing.T) {
 	// 5. publish, with the connection dropped on every upload attempt of one run: it fails; the
 	// re-run completes the same release at the built commit
 	fake.Inject(&fakegithub.Fault{Method: "POST", Path: "^/uploads/", Kind: fakegithub.Drop, Skip: 1, Times: 20})
-	if code, stderr := publish(dist); code == ExitOK {
+	code, stderr := publish(dist)
+	if code == ExitOK {
 		t.Fatalf("publish succeeded through dropped uploads:\n%s", stderr)
 	}
+	t.Logf("5. publish while uploads are dropped: exits %d: %s", code, lastLine(stderr))
 	for i := 0; fake.Pending() > 0; i++ { // runs that use up the remaining dropped uploads
 		if i == 25 {
 			t.Fatal("the injected faults never all fired")
@@ -175,6 +181,8 @@ func TestUpstreamTrackingLoop(t *testing.T) {
 	if code, stderr := publish(dist); code != ExitOK {
 		t.Fatalf("re-run after the faults: exit %d\n%s", code, stderr)
 	}
+	st := fake.Stats()
+	t.Logf("5. after %d dropped uploads, the re-run exits 0: %d release created, %d uploads", st.FaultsInjected, st.ReleasesCreated, st.Uploads)
 	rels := fake.Releases(ours, "skopeo-v1.1.0")
 	if len(rels) != 1 || rels[0].Commitish != strings.ToLower(built) {
 		t.Fatalf("releases of skopeo-v1.1.0: %+v, want one at the built commit %s", rels, built)
@@ -192,4 +200,11 @@ func TestUpstreamTrackingLoop(t *testing.T) {
 	if p := fake.Check(ours, "skopeo-v1.1.0", want); len(p) > 0 {
 		t.Errorf("release skopeo-v1.1.0: %v", p)
 	}
+	t.Logf("   release skopeo-v1.1.0: one, at commit %.12s, %d assets, none missing, duplicated or replaced", rels[0].Commitish, len(want))
+}
+
+// lastLine: the last non-empty line of a command's standard error (its error message).
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
 }
