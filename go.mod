@@ -5,6 +5,7 @@ go 1.25.0
 require (
 	github.com/bazelbuild/rules_go v0.64.2
 	github.com/google/go-github/v66 v66.0.0
+	github.com/google/licensecheck v0.3.1
 	github.com/klauspost/compress v1.18.1
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
 	github.com/sigstore/cosign/v2 v2.6.5

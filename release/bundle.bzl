@@ -11,6 +11,13 @@ load("@rules_pkg//pkg:mappings.bzl", "pkg_attributes", "pkg_filegroup", "pkg_fil
 load("@rules_pkg//pkg:tar.bzl", "pkg_tar")
 load("//platforms:archs.bzl", "ARCHS")
 
+def _component(line):
+    """A components line for tools/describe: "cargo DIR @REPO" names REPO's vendor/ by its path."""
+    f = line.split(" ")
+    if f[0] == "cargo" and len(f) == 3:
+        return "cargo {} {}/vendor".format(f[1], Label(f[2]).workspace_root)
+    return line
+
 def bundle_part(name, executables = {}, files = {}, components = [], versions = {}, visibility = ["//release:__subpackages__"]):
     """Where one part's files land in a bundle, for every architecture, and what it is built from.
 
@@ -20,8 +27,9 @@ def bundle_part(name, executables = {}, files = {}, components = [], versions = 
     Args:
       name: the part's name.
       components: what the part's programs are built from, for the SBOM: "pin NAME" (a pin of
-        third_party/pins.json), "cargo DIR" (DIR/Cargo.lock's crates); a Go program's modules come
-        from its own build information.
+        third_party/pins.json), "cargo DIR @REPO" (DIR/Cargo.lock's crates, as vendored in the
+        crates repository REPO, whose :manifests must be in //third_party:sbom_sources); a Go
+        program's modules come from its own build information.
       versions: program file name -> the component whose version its --version prints ("pin
         NAME" or "gomod DIR": the go.mod's direct requirement), or "-" for a program without
         one; the bundle test runs each, the SBOM says which component each program comes from.
@@ -33,7 +41,7 @@ def bundle_part(name, executables = {}, files = {}, components = [], versions = 
     write_file(
         name = name + "_components",
         out = name + "_components.txt",
-        content = components + ["program {} {}".format(p, v) for p, v in sorted(versions.items())] + [""],
+        content = [_component(c) for c in components] + ["program {} {}".format(p, v) for p, v in sorted(versions.items())] + [""],
         visibility = visibility,
     )
     for arch in ARCHS:

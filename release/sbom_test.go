@@ -106,13 +106,27 @@ func TestSBOM(t *testing.T) {
 			}
 			// the programs it lists are exactly the archive's executables
 			var listed, inArchive []string
-			components := map[string]string{}
+			components, licenses := map[string]string{}, map[string]string{}
 			for _, pk := range doc.Packages {
 				switch pk.PrimaryPackagePurpose {
 				case "APPLICATION":
 					listed = append(listed, pk.Name)
 				case "SOURCE", "LIBRARY":
 					components[pk.Name] = pk.VersionInfo
+					licenses[pk.Name] = pk.LicenseDeclared
+					if strings.HasPrefix(pk.SPDXID, "SPDXRef-Go-") && pk.LicenseDeclared == "NOASSERTION" && !strings.Contains(pk.SourceInfo, "no license recognized") {
+						t.Errorf("Go module %s %s: no license and no note why", pk.Name, pk.VersionInfo)
+					}
+					if strings.HasPrefix(pk.SPDXID, "SPDXRef-Crate-") {
+						// a crate's license is its manifest's, or the note says why there is none;
+						// crates only other systems need (stubbed, never compiled) are not listed
+						if pk.LicenseDeclared == "NOASSERTION" && !strings.Contains(pk.SourceInfo, "license") {
+							t.Errorf("crate %s %s: no declared license and no note why", pk.Name, pk.VersionInfo)
+						}
+						if strings.HasPrefix(pk.Name, "windows") || strings.HasPrefix(pk.Name, "winapi") {
+							t.Errorf("crate %s %s (Windows only) is listed", pk.Name, pk.VersionInfo)
+						}
+					}
 					// a checksum, or where there is none (Go modules: go.sum's h1:) what stands instead
 					if pk.VersionInfo == "" || len(pk.Checksums) == 0 && pk.SourceInfo == "" {
 						t.Errorf("component %s: no version, or neither a checksum nor a source note", pk.Name)
@@ -134,6 +148,10 @@ func TestSBOM(t *testing.T) {
 			// the tool itself, at the pinned version, and the toolchain's libc
 			if components[toolModule] != version {
 				t.Errorf("component %s has version %q, want %s", toolModule, components[toolModule], version)
+			}
+			// upstream's license, as classified from its LICENSE (go.licenses)
+			if licenses[toolModule] != "Apache-2.0" {
+				t.Errorf("component %s has license %q, want Apache-2.0", toolModule, licenses[toolModule])
 			}
 			if components["zig"] == "" {
 				t.Error("the toolchain (zig: musl, compiler_rt) is not listed")

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -17,17 +18,27 @@ func tree(t *testing.T) (root, archive string) {
 	t.Helper()
 	root = t.TempDir()
 	files := map[string]string{
-		"third_party/pins.json":      `{"lib": {"version": "1.0", "license": "MIT", "urls": ["https://example.com/lib-1.0.tar.gz"], "sha256": "` + strings.Repeat("a", 64) + `"}, "nolicense": {"version": "2"}}`,
-		"third_party/tool/go.mod":    "module x\n\ngo 1.25\n\nrequire example.com/tool v1.2.3\n\nrequire example.com/dep v0.1.0 // indirect\n\nreplace example.com/tool => example.com/oldtool v1.2.3\n",
-		"third_party/tool/go.sum":    "example.com/oldtool v1.2.3 h1:AAAA=\nexample.com/oldtool v1.2.3/go.mod h1:BBBB=\nexample.com/dep v0.1.0 h1:CCCC=\n",
-		"third_party/rs/Cargo.lock":  "version = 4\n\n[[package]]\nname = \"libc\"\nversion = \"0.2.1\"\nsource = \"registry+crates-io\"\nchecksum = \"" + strings.Repeat("b", 64) + "\"\n\n[[package]]\nname = \"ours\"\nversion = \"1.0.0\"\n",
-		"components/part.txt":        "pin lib\ncargo third_party/rs\nprogram prog pin lib\n",
-		"components/noprogram.txt":   "pin lib\n",
-		"components/ghost.txt":       "pin lib\nprogram prog pin lib\nprogram ghost -\n",
-		"components/bad.txt":         "pin\n",
-		"components/nolicense.txt":   "pin nolicense\n",
-		"components/unknownpin.txt":  "pin nosuch\n",
-		"components/unknownkind.txt": "svn trunk\n",
+		"third_party/pins.json":   `{"lib": {"version": "1.0", "license": "MIT", "urls": ["https://example.com/lib-1.0.tar.gz"], "sha256": "` + strings.Repeat("a", 64) + `"}, "nolicense": {"version": "2"}}`,
+		"third_party/tool/go.mod": "module x\n\ngo 1.25\n\nrequire example.com/tool v1.2.3\n\nrequire example.com/dep v0.1.0 // indirect\n\nreplace example.com/tool => example.com/oldtool v1.2.3\n",
+		"third_party/tool/go.sum": "example.com/oldtool v1.2.3 h1:AAAA=\nexample.com/oldtool v1.2.3/go.mod h1:BBBB=\nexample.com/dep v0.1.0 h1:CCCC=\n",
+		"third_party/rs/Cargo.lock": "version = 4\n\n[[package]]\nname = \"libc\"\nversion = \"0.2.1\"\nsource = \"registry+crates-io\"\nchecksum = \"" + strings.Repeat("b", 64) + "\"\n\n[[package]]\nname = \"ours\"\nversion = \"1.0.0\"\n" +
+			"\n[[package]]\nname = \"winapi\"\nversion = \"0.3.9\"\nsource = \"registry+crates-io\"\nchecksum = \"" + strings.Repeat("c", 64) + "\"\n" +
+			"\n[[package]]\nname = \"odd\"\nversion = \"1.0.0\"\nsource = \"registry+crates-io\"\nchecksum = \"" + strings.Repeat("d", 64) + "\"\n",
+		// the crates' directory source: a real crate (old "A/B" license form), a stub, one whose
+		// license is only a file
+		"vendor/libc-0.2.1/Cargo.toml":   "[package]\nname = \"libc\"\nversion = \"0.2.1\"\nlicense = \"MIT/Apache-2.0\"\n\n[dependencies.x]\nlicense = \"GPL\"\n",
+		"vendor/winapi-0.3.9/Cargo.toml": "[package]\nname = \"winapi\"\nversion = \"0.3.9\"\n",
+		"vendor/winapi-0.3.9/lib.rs":     "// stub: not needed by any Linux target\n",
+		"vendor/odd-1.0.0/Cargo.toml":    "[package]\nname = \"odd\"\nlicense-file = \"COPYING\"\n",
+		"components/part.txt":            "pin lib\ncargo third_party/rs vendor\nprogram prog pin lib\n",
+		"components/lockonly.txt":        "pin lib\ncargo third_party/rs\nprogram prog pin lib\n",
+		"components/novendor.txt":        "cargo third_party/rs nosuchdir\n",
+		"components/noprogram.txt":       "pin lib\n",
+		"components/ghost.txt":           "pin lib\nprogram prog pin lib\nprogram ghost -\n",
+		"components/bad.txt":             "pin\n",
+		"components/nolicense.txt":       "pin nolicense\n",
+		"components/unknownpin.txt":      "pin nosuch\n",
+		"components/unknownkind.txt":     "svn trunk\n",
 	}
 	for name, body := range files {
 		p := filepath.Join(root, name)
@@ -79,8 +90,31 @@ func TestDescribe(t *testing.T) {
 	if !related {
 		t.Errorf("no program GENERATED_FROM pin relationship: %+v", doc.Relationships)
 	}
-	if p := got["libc"]; p.VersionInfo != "0.2.1" || len(p.Checksums) != 1 {
+	if p := got["libc"]; p.VersionInfo != "0.2.1" || len(p.Checksums) != 1 || p.LicenseDeclared != "MIT OR Apache-2.0" {
 		t.Errorf("crate: %+v", p)
+	}
+	if _, ok := got["winapi"]; ok {
+		t.Error("a stubbed crate (no Linux target needs it) is listed as a component")
+	}
+	if p := got["odd"]; p.LicenseDeclared != "NOASSERTION" || !strings.Contains(p.SourceInfo, "COPYING") {
+		t.Errorf("crate with a license file only: %+v", p)
+	}
+	// without the vendored crates: every locked crate, licenses not asserted
+	doc, err = describe(archive, root, []string{filepath.Join(root, "components/lockonly.txt")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, p := range doc.Packages {
+		if strings.HasPrefix(p.SPDXID, "SPDXRef-Crate-") {
+			n++
+			if p.LicenseDeclared != "NOASSERTION" {
+				t.Errorf("crate %s: license %q without its manifest", p.Name, p.LicenseDeclared)
+			}
+		}
+	}
+	if n != 3 {
+		t.Errorf("%d crates from the lock file alone, want 3", n)
 	}
 	if _, ok := got["ours"]; ok {
 		t.Error("a workspace crate (no registry source) is listed as a component")
@@ -99,6 +133,7 @@ func TestDescribeRejects(t *testing.T) {
 		"nolicense.txt":   "has no license",
 		"unknownpin.txt":  `pin "nosuch" is not in`,
 		"unknownkind.txt": `unknown kind "svn"`,
+		"novendor.txt":    "crate libc-0.2.1: no vendored manifest",
 	} {
 		_, err := describe(archive, root, []string{filepath.Join(root, "components", file)})
 		if err == nil || !strings.Contains(err.Error(), want) {
@@ -108,5 +143,87 @@ func TestDescribeRejects(t *testing.T) {
 	notArchive := filepath.Join(root, "components/part.txt")
 	if _, err := describe(notArchive, root, []string{notArchive}); err == nil {
 		t.Error("a text file accepted as an archive")
+	}
+}
+
+// A Go program's modules carry the licenses of its pin's go.licenses; a module missing from it
+// is an error. The program is this test's own binary (its build information is real).
+func TestDescribeGoLicenses(t *testing.T) {
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin, err := os.ReadFile(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok || bi.Main.Path == "" {
+		t.Fatal("this test binary has no build information with a main module")
+	}
+	fetched := func(m *debug.Module) *debug.Module {
+		if m.Replace != nil {
+			return m.Replace
+		}
+		return m
+	}
+	table := "# a comment\n" + fetched(&bi.Main).Path + " " + fetched(&bi.Main).Version + " MIT OR Apache-2.0\n"
+	for _, d := range bi.Deps {
+		table += fetched(d).Path + " " + fetched(d).Version + " BSD-3-Clause\n"
+	}
+	root := t.TempDir()
+	for name, body := range map[string]string{
+		"third_party/g/go.licenses":     table,
+		"third_party/short/go.licenses": "# nothing\n",
+		"components/go.txt":             "program gotool gomod third_party/g\n",
+		"components/short.txt":          "program gotool gomod third_party/short\n",
+		"components/nogomod.txt":        "program gotool -\n",
+	} {
+		p := filepath.Join(root, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var tb bytes.Buffer
+	zw, _ := zstd.NewWriter(&tb)
+	tw := tar.NewWriter(zw)
+	tw.WriteHeader(&tar.Header{Name: "g-v1/bin/gotool", Mode: 0o755, Size: int64(len(bin)), ModTime: time.Unix(0, 0), Typeflag: tar.TypeReg})
+	tw.Write(bin)
+	tw.Close()
+	zw.Close()
+	archive := filepath.Join(root, "g-linux-amd64.tar.zst")
+	if err := os.WriteFile(archive, tb.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	doc, err := describe(archive, root, []string{filepath.Join(root, "components/go.txt")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, p := range doc.Packages {
+		if !strings.HasPrefix(p.SPDXID, "SPDXRef-Go-") {
+			continue
+		}
+		n++
+		want := "BSD-3-Clause"
+		if p.Name == bi.Main.Path {
+			want = "MIT OR Apache-2.0"
+		}
+		if p.LicenseDeclared != want {
+			t.Errorf("Go module %s: license %q, want %q", p.Name, p.LicenseDeclared, want)
+		}
+	}
+	if n != 1+len(bi.Deps) {
+		t.Errorf("%d Go modules listed, want the main module and %d dependencies", n, len(bi.Deps))
+	}
+	for file, want := range map[string]string{
+		"short.txt":   "is not in third_party/short/go.licenses",
+		"nogomod.txt": "is a Go program, but no bundle part names it",
+	} {
+		if _, err := describe(archive, root, []string{filepath.Join(root, "components", file)}); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: error %v, want %q", file, err, want)
+		}
 	}
 }

@@ -10,10 +10,15 @@
 // Each COMPONENTS_FILE (one per bundle part, written by bundle_part) has lines:
 //
 //	pin NAME       a pin of third_party/pins.json (version, license, upstream URL and sha256)
-//	cargo DIR      DIR/Cargo.lock's registry packages, with their sha256 (Rust crates)
+//	cargo DIR [VENDOR]
+//	               DIR/Cargo.lock's registry packages, with their sha256 (Rust crates); with
+//	               VENDOR (the crates' directory source, VENDOR/NAME-VERSION/Cargo.toml), each
+//	               crate's declared license, and the crates stubbed there (no Linux target
+//	               needs them) left out
 //	program NAME pin PIN | program NAME gomod DIR | program NAME -
 //	               the archive's program NAME is built from that pin (the SBOM relates them), or is
-//	               a Go program (related to its modules through its build information), or neither
+//	               a Go program (related to its modules through its build information, their
+//	               licenses from DIR/go.licenses, which tools/release bump writes), or neither
 //
 // Paths are relative to --root (Bazel's execution root). The document is deterministic: its
 // creation time is the archive's own (fixed) mtime and its namespace carries the archive's sha256.
@@ -200,17 +205,48 @@ func pinPackage(root, name string) (pkg, error) {
 	return p, nil
 }
 
-// goModule is a Go module linked into a program, as its build information records it.
-func goModule(m *debug.Module, role string) pkg {
+// licenseTable is a pin's go.licenses: "MODULE VERSION" -> SPDX expression.
+type licenseTable struct {
+	file string
+	m    map[string]string
+}
+
+func readLicenses(root, dir string) (*licenseTable, error) {
+	file := path.Join(dir, "go.licenses")
+	data, err := os.ReadFile(filepath.Join(root, file))
+	if err != nil {
+		return nil, fmt.Errorf("the licenses of the Go modules: %w (tools/release bump writes it)", err)
+	}
+	t := &licenseTable{file: file, m: map[string]string{}}
+	for n, l := range strings.Split(string(data), "\n") {
+		if l == "" || strings.HasPrefix(l, "#") {
+			continue
+		}
+		f := strings.SplitN(l, " ", 3)
+		if len(f) != 3 || f[2] == "" {
+			return nil, fmt.Errorf("%s:%d: want MODULE VERSION EXPRESSION, not %q", file, n+1, l)
+		}
+		t.m[f[0]+" "+f[1]] = f[2]
+	}
+	return t, nil
+}
+
+// goModule is a Go module linked into a program, as its build information records it, with its
+// license from the program's license table.
+func goModule(m *debug.Module, role string, licenses *licenseTable) (pkg, error) {
 	fetched := m
 	if m.Replace != nil {
 		fetched = m.Replace
+	}
+	license, ok := licenses.m[fetched.Path+" "+fetched.Version]
+	if !ok {
+		return pkg{}, fmt.Errorf("Go module %s %s (%s) is not in %s: regenerate it with tools/release bump", fetched.Path, fetched.Version, role, licenses.file)
 	}
 	p := pkg{
 		SPDXID: spdxID("Go", m.Path+"-"+fetched.Version), Name: m.Path, VersionInfo: strings.TrimPrefix(fetched.Version, "v"),
 		// fetched through the Go module proxy GOPROXY names: where is not ours to say
 		DownloadLocation: "NOASSERTION",
-		LicenseConcluded: "NOASSERTION", LicenseDeclared: "NOASSERTION", CopyrightText: "NOASSERTION",
+		LicenseConcluded: "NOASSERTION", LicenseDeclared: license, CopyrightText: "NOASSERTION",
 		PrimaryPackagePurpose: "LIBRARY",
 		ExternalRefs:          []externalRef{{"PACKAGE-MANAGER", "purl", "pkg:golang/" + m.Path + "@" + fetched.Version}},
 	}
@@ -218,10 +254,53 @@ func goModule(m *debug.Module, role string) pkg {
 	if fetched.Sum != "" {
 		p.SourceInfo += ", go.sum " + fetched.Sum
 	}
-	return p
+	if license == "NOASSERTION" {
+		p.SourceInfo += "; no license recognized in its license files"
+	}
+	return p, nil
 }
 
-func cargoPackages(root, dir string) ([]pkg, error) {
+// stubMarker begins the lib.rs of a crate that the crates repository stubbed
+// (toolchains/rust/private/repositories.bzl): one no Linux target needs, never compiled.
+const stubMarker = "// stub:"
+
+// crateLicense reads a vendored crate's declared license (an SPDX expression; the old "A/B"
+// form becomes "A OR B"), or says it is a stub.
+func crateLicense(vendor, id string) (license, note string, stub bool, err error) {
+	dir := filepath.Join(vendor, id)
+	if lib, err := os.ReadFile(filepath.Join(dir, "lib.rs")); err == nil && bytes.HasPrefix(lib, []byte(stubMarker)) {
+		return "", "", true, nil
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "Cargo.toml"))
+	if err != nil {
+		return "", "", false, fmt.Errorf("crate %s: no vendored manifest: %w", id, err)
+	}
+	section, file := "", ""
+	for _, l := range strings.Split(string(data), "\n") {
+		l = strings.TrimSpace(l)
+		if strings.HasPrefix(l, "[") {
+			section = l
+			continue
+		}
+		k, v, ok := strings.Cut(l, "=")
+		if !ok || section != "[package]" {
+			continue
+		}
+		v = strings.Trim(strings.TrimSpace(v), `"`)
+		switch strings.TrimSpace(k) {
+		case "license":
+			return strings.Join(strings.Fields(strings.ReplaceAll(v, "/", " OR ")), " "), "", false, nil
+		case "license-file":
+			file = v
+		}
+	}
+	if file != "" {
+		return "NOASSERTION", "its license is in its file " + file, false, nil
+	}
+	return "NOASSERTION", "its manifest declares no license", false, nil
+}
+
+func cargoPackages(root, dir, vendor string) ([]pkg, error) {
 	f, err := os.Open(filepath.Join(root, dir, "Cargo.lock"))
 	if err != nil {
 		return nil, err
@@ -229,16 +308,23 @@ func cargoPackages(root, dir string) ([]pkg, error) {
 	defer f.Close()
 	var out []pkg
 	var name, version, source, sum string
+	var ferr error
 	flush := func() {
-		if name != "" && strings.HasPrefix(source, "registry+") && sum != "" {
-			out = append(out, pkg{
-				SPDXID: spdxID("Crate", name+"-"+version), Name: name, VersionInfo: version,
-				DownloadLocation: "NOASSERTION", // the crate registry's; the purl names it
-				Checksums:        []checksum{{"SHA256", sum}},
-				LicenseConcluded: "NOASSERTION", LicenseDeclared: "NOASSERTION", CopyrightText: "NOASSERTION",
-				PrimaryPackagePurpose: "LIBRARY",
-				ExternalRefs:          []externalRef{{"PACKAGE-MANAGER", "purl", "pkg:cargo/" + name + "@" + version}},
-			})
+		if name != "" && strings.HasPrefix(source, "registry+") && sum != "" && ferr == nil {
+			license, note, stub := "NOASSERTION", "", false
+			if vendor != "" {
+				license, note, stub, ferr = crateLicense(filepath.Join(root, vendor), name+"-"+version)
+			}
+			if !stub && ferr == nil {
+				out = append(out, pkg{
+					SPDXID: spdxID("Crate", name+"-"+version), Name: name, VersionInfo: version,
+					DownloadLocation: "NOASSERTION", // the crate registry's; the purl names it
+					Checksums:        []checksum{{"SHA256", sum}},
+					LicenseConcluded: "NOASSERTION", LicenseDeclared: license, CopyrightText: "NOASSERTION",
+					PrimaryPackagePurpose: "LIBRARY", SourceInfo: note,
+					ExternalRefs: []externalRef{{"PACKAGE-MANAGER", "purl", "pkg:cargo/" + name + "@" + version}},
+				})
+			}
 		}
 		name, version, source, sum = "", "", "", ""
 	}
@@ -269,22 +355,27 @@ func cargoPackages(root, dir string) ([]pkg, error) {
 	if err := s.Err(); err != nil {
 		return nil, err
 	}
+	if ferr != nil {
+		return nil, fmt.Errorf("%s/Cargo.lock: %w", dir, ferr)
+	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("%s/Cargo.lock lists no registry package", dir)
 	}
 	return out, nil
 }
 
-// components reads the components files: the packages they name, and program name -> the
-// SPDX ID of the package it is built from.
-func components(root string, files []string) ([]pkg, map[string]string, error) {
+// components reads the components files: the packages they name, program name -> the SPDX ID
+// of the package it is built from, and Go program name -> its modules' license table.
+func components(root string, files []string) ([]pkg, map[string]string, map[string]*licenseTable, error) {
 	seen := map[string]bool{}
 	var out []pkg
 	programs := map[string]string{}
+	goLicenses := map[string]*licenseTable{}
+	tables := map[string]*licenseTable{}
 	for _, file := range files {
 		data, err := os.ReadFile(file)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		for n, l := range strings.Split(string(data), "\n") {
 			f := strings.Fields(l)
@@ -297,7 +388,7 @@ func components(root string, files []string) ([]pkg, map[string]string, error) {
 					continue
 				}
 				if len(f) != 4 {
-					return nil, nil, fmt.Errorf("%s:%d: want `program NAME pin PIN`, `program NAME gomod DIR` or `program NAME -`, not %q", file, n+1, l)
+					return nil, nil, nil, fmt.Errorf("%s:%d: want `program NAME pin PIN`, `program NAME gomod DIR` or `program NAME -`, not %q", file, n+1, l)
 				}
 				var from pkg
 				switch f[2] {
@@ -305,19 +396,25 @@ func components(root string, files []string) ([]pkg, map[string]string, error) {
 					from, err = pinPackage(root, f[3])
 				case "gomod":
 					// a Go program: its build information relates it to its modules
+					if tables[f[3]] == nil {
+						if tables[f[3]], err = readLicenses(root, f[3]); err != nil {
+							return nil, nil, nil, fmt.Errorf("%s:%d: %w", file, n+1, err)
+						}
+					}
 					programs[f[1]] = ""
+					goLicenses[f[1]] = tables[f[3]]
 					continue
 				default:
 					err = fmt.Errorf("unknown kind %q", f[2])
 				}
 				if err != nil {
-					return nil, nil, fmt.Errorf("%s:%d: %w", file, n+1, err)
+					return nil, nil, nil, fmt.Errorf("%s:%d: %w", file, n+1, err)
 				}
 				programs[f[1]] = from.SPDXID
 				continue
 			}
-			if len(f) != 2 {
-				return nil, nil, fmt.Errorf("%s:%d: want `pin NAME`, `cargo DIR` or `program NAME ...`, not %q", file, n+1, l)
+			if len(f) != 2 && !(len(f) == 3 && f[0] == "cargo") {
+				return nil, nil, nil, fmt.Errorf("%s:%d: want `pin NAME`, `cargo DIR [VENDOR]` or `program NAME ...`, not %q", file, n+1, l)
 			}
 			var ps []pkg
 			switch f[0] {
@@ -326,12 +423,12 @@ func components(root string, files []string) ([]pkg, map[string]string, error) {
 				p, err = pinPackage(root, f[1])
 				ps = []pkg{p}
 			case "cargo":
-				ps, err = cargoPackages(root, f[1])
+				ps, err = cargoPackages(root, f[1], strings.Join(f[2:], ""))
 			default:
 				err = fmt.Errorf("unknown kind %q", f[0])
 			}
 			if err != nil {
-				return nil, nil, fmt.Errorf("%s:%d: %w", file, n+1, err)
+				return nil, nil, nil, fmt.Errorf("%s:%d: %w", file, n+1, err)
 			}
 			for _, p := range ps {
 				if !seen[p.SPDXID] {
@@ -342,7 +439,7 @@ func components(root string, files []string) ([]pkg, map[string]string, error) {
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].SPDXID < out[j].SPDXID })
-	return out, programs, nil
+	return out, programs, goLicenses, nil
 }
 
 // addOnce appends p unless a package with its SPDX ID is there (the first role named stays).
@@ -359,7 +456,7 @@ func describe(archive, root string, componentFiles []string) (*document, error) 
 	if err != nil {
 		return nil, err
 	}
-	comps, builtFrom, err := components(root, componentFiles)
+	comps, builtFrom, goLicenses, err := components(root, componentFiles)
 	if err != nil {
 		return nil, err
 	}
@@ -411,11 +508,21 @@ func describe(archive, root string, componentFiles []string) (*document, error) 
 			if bi.Main.Path == "" {
 				return nil, fmt.Errorf("%s: Go build information without a main module", p.path)
 			}
-			main := goModule(&bi.Main, "the main module of "+path.Base(p.path)+", built with "+bi.GoVersion)
+			licenses := goLicenses[path.Base(p.path)]
+			if licenses == nil {
+				return nil, fmt.Errorf("%s is a Go program, but no bundle part names it `program %s gomod DIR`", p.path, path.Base(p.path))
+			}
+			main, err := goModule(&bi.Main, "the main module of "+path.Base(p.path)+", built with "+bi.GoVersion, licenses)
+			if err != nil {
+				return nil, err
+			}
 			goMods = addOnce(goMods, seenGo, main)
 			doc.Relationships = append(doc.Relationships, relationship{id, "GENERATED_FROM", main.SPDXID})
 			for _, d := range bi.Deps {
-				m := goModule(d, "linked into "+path.Base(p.path))
+				m, err := goModule(d, "linked into "+path.Base(p.path), licenses)
+				if err != nil {
+					return nil, err
+				}
 				goMods = addOnce(goMods, seenGo, m)
 				doc.Relationships = append(doc.Relationships, relationship{id, "STATIC_LINK", m.SPDXID})
 			}
@@ -442,7 +549,7 @@ func main() {
 
 Writes the SPDX 2.3 JSON SBOM of a release archive: the archive, every program in it (with its
 sha256) and every component the bundle's parts are built from, read from the COMPONENTS_FILEs
-(lines "pin NAME", "gomod DIR", "cargo DIR") through third_party/pins.json, go.mod/go.sum and
+(lines "pin NAME", "cargo DIR [VENDOR]", "program NAME ...") through third_party/pins.json, go.mod/go.sum and
 Cargo.lock under --root. Exit status: 0 written, 1 on any error (nothing written), 2 bad usage.`)
 		fs.PrintDefaults()
 	}

@@ -168,6 +168,12 @@ filegroup(
     name = "vendor",
     srcs = glob(["vendor/**"]),
 )
+
+# each crate's manifest (its declared license) and the stubs' lib.rs, for the release SBOMs
+filegroup(
+    name = "manifests",
+    srcs = glob(["vendor/*/Cargo.toml", "vendor/*/lib.rs"]),
+)
 """
 
 def _split_id(crate_id, index):

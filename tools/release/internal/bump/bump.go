@@ -1,7 +1,8 @@
 // Package bump moves a Go tool's pin (third_party/<tool>/) to another upstream version:
 // go.mod and go.sum through the Go module proxy (checksum-verified by the go command), and
-// stamp.bzl, the tag's commit and time as the proxy's .info file records them. Nothing is
-// typed by hand, nothing else is touched, and the tree is left as it was when a step fails.
+// stamp.bzl, the tag's commit and time as the proxy's .info file records them, and go.licenses,
+// the licenses of the modules go.sum pins. Nothing is typed by hand, nothing else is touched,
+// and the tree is left as it was when a step fails.
 package bump
 
 import (
@@ -22,7 +23,7 @@ import (
 )
 
 // Files are the files of a tool's pin that a bump rewrites, in third_party/<tool>/.
-var Files = []string{"go.mod", "go.sum", "stamp.bzl"}
+var Files = []string{"go.mod", "go.sum", "stamp.bzl", LicensesFile}
 
 // Options say what to bump.
 type Options struct {
@@ -208,6 +209,14 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		logf("bump: warning: the module proxy's .info for %s records no commit (no Origin): the commit stamp is left empty", target)
 	}
 	if err := os.WriteFile(filepath.Join(scratch, "stamp.bzl"), Stamp(target, res.Commit, res.Time), 0o644); err != nil {
+		return nil, err
+	}
+	logf("bump: the licenses of the pinned modules (%s)", LicensesFile)
+	licenses, err := Licenses(ctx, opts.Go, opts.Env, scratch)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(scratch, LicensesFile), licenses, 0o644); err != nil {
 		return nil, err
 	}
 

@@ -80,8 +80,8 @@ func TestBumpRewritesThePinAndIsIdempotent(t *testing.T) {
 	if res.Module != toolModule || res.From != "1.0.0" || res.To != "1.1.0" || res.Commit != commit110 {
 		t.Errorf("result = %+v", res)
 	}
-	if got := strings.Join(res.Changed, ","); got != "go.mod,go.sum,stamp.bzl" {
-		t.Errorf("changed = %s, want go.mod,go.sum,stamp.bzl", got)
+	if got := strings.Join(res.Changed, ","); got != "go.mod,go.sum,stamp.bzl,go.licenses" {
+		t.Errorf("changed = %s, want go.mod,go.sum,stamp.bzl,go.licenses", got)
 	}
 	files := snapshot(t, pin)
 	if !strings.Contains(files["go.mod"], "require "+toolModule+" v1.1.0") {
@@ -93,6 +93,10 @@ func TestBumpRewritesThePinAndIsIdempotent(t *testing.T) {
 	// the fake proxy's v1.1.0 is the second version: time 2026-02-02T03:04:05Z
 	if !strings.Contains(files["stamp.bzl"], `COMMIT = "`+commit110+`"`) || !strings.Contains(files["stamp.bzl"], `TIME = "1770001445"`) {
 		t.Errorf("stamp.bzl:\n%s", files["stamp.bzl"])
+	}
+	// the license table: the pinned module's, classified from its LICENSE
+	if !strings.Contains(files["go.licenses"], "\n"+toolModule+" v1.1.0 MIT\n") || strings.Contains(files["go.licenses"], "v1.0.0") {
+		t.Errorf("go.licenses:\n%s", files["go.licenses"])
 	}
 	if module, ver, err := Pinned(ctx, "go", env, pin); err != nil || module != toolModule || ver != "1.1.0" {
 		t.Errorf("Pinned = %s %s %v", module, ver, err)
@@ -189,10 +193,36 @@ func TestBumpThroughAReplacedModulePath(t *testing.T) {
 	if !strings.Contains(files["stamp.bzl"], `COMMIT = "`+commit110+`"`) {
 		t.Errorf("stamp.bzl:\n%s", files["stamp.bzl"])
 	}
+	// the module is linked under the path it is required as: the table names both
+	for _, want := range []string{"\n" + oldPath + " v1.1.0 MIT\n", "\n" + toolModule + " v1.1.0 MIT\n"} {
+		if !strings.Contains(files["go.licenses"], want) {
+			t.Errorf("go.licenses lacks %q:\n%s", strings.TrimSpace(want), files["go.licenses"])
+		}
+	}
 	if _, err := Run(ctx, Options{Dir: pin, Version: "1.2.0", Env: env}); err == nil || !strings.Contains(err.Error(), "cannot pin "+toolModule+"@v1.2.0") {
 		t.Errorf("bump to an unserved version: %v", err)
 	}
 	if after := snapshot(t, pin); fmt.Sprint(after) != fmt.Sprint(files) {
 		t.Error("a failed bump changed the pin")
+	}
+}
+
+func TestLicenseClassification(t *testing.T) {
+	for name, files := range map[string]map[string]string{
+		"MIT":                   {"LICENSE": bumptest.MIT, "README": "MIT? no: not a license file"},
+		"MIT (copying.txt)":     {"copying.txt": bumptest.MIT},
+		"NOASSERTION (none)":    {"README.md": bumptest.MIT},
+		"NOASSERTION (unknown)": {"LICENSE": "All rights reserved. Ask us.\n"},
+	} {
+		dir := t.TempDir()
+		for f, body := range files {
+			if err := os.WriteFile(filepath.Join(dir, f), []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := classify(dir)
+		if want := strings.Fields(name)[0]; err != nil || got != want {
+			t.Errorf("%s: classify = %q, %v; want %s", name, got, err, want)
+		}
 	}
 }

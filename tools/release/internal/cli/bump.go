@@ -17,8 +17,9 @@ func runBump(ctx context.Context, args []string, env Env) error {
 	fs := newFlags(env, "bump", "[flags] TOOL [VERSION]", `
 Moves TOOL's pin in third_party/TOOL/ to VERSION (default: upstream's newest
 stable release in the tool's tracked lines, asked of GitHub): go.mod and go.sum
-through the Go module proxy (checksum-verified by the go command) and stamp.bzl
-(the tag's commit and time from the proxy's data). Nothing else is touched; a
+through the Go module proxy (checksum-verified by the go command), stamp.bzl
+(the tag's commit and time from the proxy's data) and go.licenses (the licenses
+of the modules go.sum pins, from their license files). Nothing else is touched; a
 failure leaves the tree as it was; bumping to the pinned version changes
 nothing. A new major version with a new module path is refused (rename it by
 hand first). Prints "TOOL FROM -> TO" and the files it rewrote.`)

@@ -14,9 +14,33 @@ import (
 // Commit110 is the commit the proxy's .info records for v1.1.0.
 const Commit110 = "0123456789abcdef0123456789abcdef01234567"
 
+// MIT is the license every version of the served module carries (its LICENSE file).
+const MIT = `MIT License
+
+Copyright (c) 2026 Example Authors
+
+Permission is hereby granted, free of charge, to any person obtaining a copy
+of this software and associated documentation files (the "Software"), to deal
+in the Software without restriction, including without limitation the rights
+to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+copies of the Software, and to permit persons to whom the Software is
+furnished to do so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in all
+copies or substantial portions of the Software.
+
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+SOFTWARE.
+`
+
 // Proxy writes a file:// Go module proxy serving, under path, a module that declares itself as
 // declared (the same, or another path when upstream moved its module), at the given versions:
-// each has a cmd/tool command printing its version. Versions in noOrigin have a .info without
+// each has a cmd/tool command printing its version and an MIT LICENSE. Versions in noOrigin have a .info without
 // Origin, as some proxies serve; the others record a commit (v1.1.0's is Commit110) and a time
 // (the Nth version: 2026-0N-02T03:04:05Z). It returns the GOPROXY value.
 func Proxy(t testing.TB, path, declared string, versions []string, noOrigin map[string]bool) string {
@@ -41,6 +65,7 @@ func Proxy(t testing.TB, path, declared string, versions []string, noOrigin map[
 		for name, body := range map[string]string{
 			"go.mod":           gomod,
 			"cmd/tool/main.go": "package main\n\nfunc main() { println(\"" + v + "\") }\n",
+			"LICENSE":          MIT,
 		} {
 			w, err := zw.Create(path + "@" + v + "/" + name)
 			if err != nil {
