@@ -40,6 +40,15 @@ func tree(t *testing.T) (root, archive string) {
 		"components/unknownpin.txt":      "pin nosuch\n",
 		"components/unknownkind.txt":     "svn trunk\n",
 	}
+	writeFiles(t, root, files)
+	archive = filepath.Join(root, "t-linux-amd64.tar.zst")
+	writeArchive(t, archive, map[string]string{"t-v1/bin/prog": "data", "t-v1/README.md": "data"})
+	return root, archive
+}
+
+// writeFiles writes each name (a path below root) with its body.
+func writeFiles(t *testing.T, root string, files map[string]string) {
+	t.Helper()
 	for name, body := range files {
 		p := filepath.Join(root, name)
 		os.MkdirAll(filepath.Dir(p), 0o755)
@@ -47,21 +56,29 @@ func tree(t *testing.T) (root, archive string) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// writeArchive writes a .tar.zst of the files (those under bin/ are executable), all with the
+// mtime 2000-01-01.
+func writeArchive(t *testing.T, archive string, files map[string]string) {
+	t.Helper()
 	var tb bytes.Buffer
 	zw, _ := zstd.NewWriter(&tb)
 	tw := tar.NewWriter(zw)
 	mtime := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
-	for name, mode := range map[string]int64{"t-v1/bin/prog": 0o755, "t-v1/README.md": 0o644} {
-		tw.WriteHeader(&tar.Header{Name: name, Mode: mode, Size: 4, ModTime: mtime, Typeflag: tar.TypeReg})
-		tw.Write([]byte("data"))
+	for name, body := range files {
+		mode := int64(0o644)
+		if strings.Contains(name, "/bin/") {
+			mode = 0o755
+		}
+		tw.WriteHeader(&tar.Header{Name: name, Mode: mode, Size: int64(len(body)), ModTime: mtime, Typeflag: tar.TypeReg})
+		tw.Write([]byte(body))
 	}
 	tw.Close()
 	zw.Close()
-	archive = filepath.Join(root, "t-linux-amd64.tar.zst")
 	if err := os.WriteFile(archive, tb.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return root, archive
 }
 
 func TestDescribe(t *testing.T) {
@@ -172,30 +189,15 @@ func TestDescribeGoLicenses(t *testing.T) {
 		table += fetched(d).Path + " " + fetched(d).Version + " BSD-3-Clause\n"
 	}
 	root := t.TempDir()
-	for name, body := range map[string]string{
+	writeFiles(t, root, map[string]string{
 		"third_party/g/go.licenses":     table,
 		"third_party/short/go.licenses": "# nothing\n",
 		"components/go.txt":             "program gotool gomod third_party/g\n",
 		"components/short.txt":          "program gotool gomod third_party/short\n",
 		"components/nogomod.txt":        "program gotool -\n",
-	} {
-		p := filepath.Join(root, name)
-		os.MkdirAll(filepath.Dir(p), 0o755)
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var tb bytes.Buffer
-	zw, _ := zstd.NewWriter(&tb)
-	tw := tar.NewWriter(zw)
-	tw.WriteHeader(&tar.Header{Name: "g-v1/bin/gotool", Mode: 0o755, Size: int64(len(bin)), ModTime: time.Unix(0, 0), Typeflag: tar.TypeReg})
-	tw.Write(bin)
-	tw.Close()
-	zw.Close()
+	})
 	archive := filepath.Join(root, "g-linux-amd64.tar.zst")
-	if err := os.WriteFile(archive, tb.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeArchive(t, archive, map[string]string{"g-v1/bin/gotool": string(bin)})
 
 	doc, err := describe(archive, root, []string{filepath.Join(root, "components/go.txt")})
 	if err != nil {
