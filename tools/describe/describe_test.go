@@ -175,8 +175,11 @@ func TestDescribeGoLicenses(t *testing.T) {
 		t.Fatal(err)
 	}
 	bi, ok := debug.ReadBuildInfo()
-	if !ok || bi.Main.Path == "" {
-		t.Fatal("this test binary has no build information with a main module")
+	if !ok {
+		t.Fatal("this test binary has no build information")
+	}
+	if bi.Main.Path == "" {
+		t.Skip("this test binary's build information names no main module (rules_go records one only for a module with package metadata, not for this repository's): `go test ./tools/describe/` runs this test")
 	}
 	fetched := func(m *debug.Module) *debug.Module {
 		if m.Replace != nil {
