@@ -188,8 +188,12 @@ func TestDescribeGoLicenses(t *testing.T) {
 		return m
 	}
 	table := "# a comment\n" + fetched(&bi.Main).Path + " " + fetched(&bi.Main).Version + " MIT OR Apache-2.0\n"
-	for _, d := range bi.Deps {
-		table += fetched(d).Path + " " + fetched(d).Version + " BSD-3-Clause\n"
+	for i, d := range bi.Deps {
+		v := fetched(d).Version
+		if i == 0 {
+			v = "v0.0.0-another" // linked at another version than the table's: its path's license
+		}
+		table += fetched(d).Path + " " + v + " BSD-3-Clause\n"
 	}
 	root := t.TempDir()
 	writeFiles(t, root, map[string]string{

@@ -205,10 +205,12 @@ func pinPackage(root, name string) (pkg, error) {
 	return p, nil
 }
 
-// licenseTable is a pin's go.licenses: "MODULE VERSION" -> SPDX expression.
+// licenseTable is a pin's go.licenses: "MODULE VERSION" -> SPDX expression, and MODULE ->
+// "VERSION EXPRESSION" of its newest line.
 type licenseTable struct {
-	file string
-	m    map[string]string
+	file   string
+	m      map[string]string
+	byPath map[string][2]string
 }
 
 func readLicenses(root, dir string) (*licenseTable, error) {
@@ -217,7 +219,7 @@ func readLicenses(root, dir string) (*licenseTable, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the licenses of the Go modules: %w (tools/release bump writes it)", err)
 	}
-	t := &licenseTable{file: file, m: map[string]string{}}
+	t := &licenseTable{file: file, m: map[string]string{}, byPath: map[string][2]string{}}
 	for n, l := range strings.Split(string(data), "\n") {
 		if l == "" || strings.HasPrefix(l, "#") {
 			continue
@@ -227,6 +229,7 @@ func readLicenses(root, dir string) (*licenseTable, error) {
 			return nil, fmt.Errorf("%s:%d: want MODULE VERSION EXPRESSION, not %q", file, n+1, l)
 		}
 		t.m[f[0]+" "+f[1]] = f[2]
+		t.byPath[f[0]] = [2]string{f[1], f[2]}
 	}
 	return t, nil
 }
@@ -239,8 +242,15 @@ func goModule(m *debug.Module, role string, licenses *licenseTable) (pkg, error)
 		fetched = m.Replace
 	}
 	license, ok := licenses.m[fetched.Path+" "+fetched.Version]
+	note := ""
 	if !ok {
-		return pkg{}, fmt.Errorf("Go module %s %s (%s) is not in %s: regenerate it with tools/release bump", fetched.Path, fetched.Version, role, licenses.file)
+		// a module Bazel shares between graphs (google.golang.org/protobuf: one repository for
+		// every go_deps) is linked at another version than the pin's go.sum names
+		other, found := licenses.byPath[fetched.Path]
+		if !found {
+			return pkg{}, fmt.Errorf("Go module %s %s (%s) is not in %s: regenerate it with tools/release bump", fetched.Path, fetched.Version, role, licenses.file)
+		}
+		license, note = other[1], "; license as classified at "+other[0]+", the version "+licenses.file+" lists"
 	}
 	p := pkg{
 		SPDXID: spdxID("Go", m.Path+"-"+fetched.Version), Name: m.Path, VersionInfo: strings.TrimPrefix(fetched.Version, "v"),
@@ -254,6 +264,7 @@ func goModule(m *debug.Module, role string, licenses *licenseTable) (pkg, error)
 	if fetched.Sum != "" {
 		p.SourceInfo += ", go.sum " + fetched.Sum
 	}
+	p.SourceInfo += note
 	if license == "NOASSERTION" {
 		p.SourceInfo += "; no license recognized in its license files"
 	}
