@@ -202,10 +202,17 @@ func TestDescribeGoLicenses(t *testing.T) {
 		"components/go.txt":             "program gotool gomod third_party/g\n",
 		"components/short.txt":          "program gotool gomod third_party/short\n",
 		"components/nogomod.txt":        "program gotool -\n",
+		"components/sibling.txt":        "program other gomod third_party/g\nprogram gotool -\n",
 	})
 	archive := filepath.Join(root, "g-linux-amd64.tar.zst")
 	writeArchive(t, archive, map[string]string{"g-v1/bin/gotool": string(bin)})
 
+	// a Go program without a version of its own (gotool, beside other): its part's table
+	two := filepath.Join(root, "two-linux-amd64.tar.zst")
+	writeArchive(t, two, map[string]string{"g-v1/bin/gotool": string(bin), "g-v1/bin/other": string(bin)})
+	if _, err := describe(two, root, []string{filepath.Join(root, "components/sibling.txt")}); err != nil {
+		t.Errorf("a Go program without a version beside one with its module: %v", err)
+	}
 	doc, err := describe(archive, root, []string{filepath.Join(root, "components/go.txt")})
 	if err != nil {
 		t.Fatal(err)

@@ -19,6 +19,7 @@
 //	               the archive's program NAME is built from that pin (the SBOM relates them), or is
 //	               a Go program (related to its modules through its build information, their
 //	               licenses from DIR/go.licenses, which tools/release bump writes), or neither
+//	               (a Go program among them has the license table of its part's one gomod DIR)
 //
 // Paths are relative to --root (Bazel's execution root). The document is deterministic: its
 // creation time is the archive's own (fixed) mtime and its namespace carries the archive's sha256.
@@ -388,6 +389,10 @@ func components(root string, files []string) ([]pkg, map[string]string, map[stri
 		if err != nil {
 			return nil, nil, nil, err
 		}
+		// a program without a version (`program NAME -`) that is a Go program takes the license
+		// table of its part's Go module (the one `gomod DIR` the part names)
+		var unversioned []string
+		partTables := map[string]bool{}
 		for n, l := range strings.Split(string(data), "\n") {
 			f := strings.Fields(l)
 			if len(f) == 0 {
@@ -396,6 +401,7 @@ func components(root string, files []string) ([]pkg, map[string]string, map[stri
 			if f[0] == "program" {
 				if len(f) == 3 && f[2] == "-" {
 					programs[f[1]] = ""
+					unversioned = append(unversioned, f[1])
 					continue
 				}
 				if len(f) != 4 {
@@ -414,6 +420,7 @@ func components(root string, files []string) ([]pkg, map[string]string, map[stri
 					}
 					programs[f[1]] = ""
 					goLicenses[f[1]] = tables[f[3]]
+					partTables[f[3]] = true
 					continue
 				default:
 					err = fmt.Errorf("unknown kind %q", f[2])
@@ -445,6 +452,13 @@ func components(root string, files []string) ([]pkg, map[string]string, map[stri
 				if !seen[p.SPDXID] {
 					seen[p.SPDXID] = true
 					out = append(out, p)
+				}
+			}
+		}
+		if len(partTables) == 1 {
+			for dir := range partTables {
+				for _, name := range unversioned {
+					goLicenses[name] = tables[dir]
 				}
 			}
 		}
