@@ -2,7 +2,7 @@ module github.com/rootless-static-toolkits/rootless-static-toolkits/third_party/
 
 go 1.25.6
 
-require go.podman.io/podman/v6 v6.0.0
+require go.podman.io/podman/v6 v6.0.2
 
 require (
 	cyphar.com/go-pathrs v0.2.4 // indirect
@@ -138,6 +138,7 @@ require (
 	github.com/tchap/go-patricia/v2 v2.3.3 // indirect
 	github.com/tklauser/go-sysconf v0.3.16 // indirect
 	github.com/tklauser/numcpus v0.11.0 // indirect
+	github.com/tonistiigi/dchapes-mode v0.0.0-20250318174251-73d941a28323 // indirect
 	github.com/u-root/uio v0.0.0-20240224005618-d2acac8f3701 // indirect
 	github.com/ulikunitz/xz v0.5.15 // indirect
 	github.com/vbatts/tar-split v0.12.3 // indirect
@@ -151,8 +152,8 @@ require (
 	go.opentelemetry.io/otel v1.43.0 // indirect
 	go.opentelemetry.io/otel/metric v1.43.0 // indirect
 	go.opentelemetry.io/otel/trace v1.43.0 // indirect
-	go.podman.io/buildah v1.44.0 // indirect
-	go.podman.io/common v0.68.0 // indirect
+	go.podman.io/buildah v1.44.1 // indirect
+	go.podman.io/common v0.68.1 // indirect
 	go.podman.io/image/v5 v5.40.0 // indirect
 	go.podman.io/storage v1.63.0 // indirect
 	go.yaml.in/yaml/v2 v2.4.3 // indirect

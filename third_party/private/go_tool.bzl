@@ -44,7 +44,7 @@ def _static_go_binary(name, embed, gotags, x_defs):
         visibility = ["//visibility:public"],
     )
 
-def static_go_tool(name, embed, gotags, x_defs, test_srcs, test_arch_data = {}, helpers = {}):
+def static_go_tool(name, embed, gotags, x_defs, test_srcs, test_arch_data = {}, test_args = [], helpers = {}):
     """Declares a static Go tool and its test on every architecture.
 
     go_binary `name` is static (cgo through the zig toolchain), stripped, with no build id;
@@ -59,6 +59,7 @@ def static_go_tool(name, embed, gotags, x_defs, test_srcs, test_arch_data = {}, 
       x_defs: version stamping as upstream's Makefile does it, with fixed values.
       test_srcs: the Go test that runs the tool.
       test_arch_data: arch_test's arch_data: executables the test needs for each architecture.
+      test_args: more arguments of the test (after -gomod).
       helpers: name -> go_library of another upstream command shipped with the tool (e.g.
         podman's quadlet), built the same way; <helper>_<goarch> are its per-architecture builds.
     """
@@ -71,7 +72,7 @@ def static_go_tool(name, embed, gotags, x_defs, test_srcs, test_arch_data = {}, 
         name = name + "_test",
         size = "large",
         srcs = test_srcs,
-        args = ["-gomod=$(rlocationpath :go.mod)"],
+        args = ["-gomod=$(rlocationpath :go.mod)"] + test_args,
         binary = ":" + name,
         binaries_name = name,
         arch_data = test_arch_data,
