@@ -31,6 +31,7 @@ type Options struct {
 	Version string   // target version, without "v"
 	Go      string   // the go command (default "go" on PATH)
 	MaxGo   string   // the pinned Go SDK's version: a module graph asking for a newer Go is refused
+	Raise   []string // MODULE@vVERSION: a dependency of the tool raised to a (fixed) release
 	Env     []string // environment of the go command (default os.Environ())
 	Logf    func(format string, args ...any)
 }
@@ -42,6 +43,7 @@ type Result struct {
 	To      string   // the version pinned now
 	Commit  string   // the tag's commit ("" when the proxy does not record it)
 	Time    int64    // the tag's time, Unix seconds
+	Raised  []string // "MODULE FROM -> TO" for each dependency raised
 	Changed []string // files rewritten (empty: the pin already was this version)
 }
 
@@ -192,6 +194,24 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		}
 		target = fetched
 	}
+	graph := map[string]bool{} // the modules of the graph before any raise
+	if len(opts.Raise) > 0 {
+		out, err := run(ctx, opts.Go, opts.Env, scratch, "list", "-m", "-f", "{{.Path}}", "all")
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range strings.Fields(string(out)) {
+			graph[m] = true
+		}
+	}
+	for _, r := range opts.Raise {
+		line, err := raise(ctx, opts.Go, opts.Env, scratch, module, r, graph)
+		if err != nil {
+			return nil, err
+		}
+		logf("bump: raise %s", line)
+		res.Raised = append(res.Raised, line)
+	}
 	logf("bump: go mod tidy")
 	if _, err := run(ctx, opts.Go, opts.Env, scratch, "mod", "tidy"); err != nil {
 		return nil, fmt.Errorf("go mod tidy after pinning %s: %w", target, err)
@@ -239,6 +259,45 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		res.Changed = append(res.Changed, f)
 	}
 	return res, nil
+}
+
+// raise moves one dependency of the tool's graph in dir up to spec (MODULE@vVERSION), e.g. to
+// the release that fixes an advisory: never down (a module an earlier raise or the tool's own
+// requirements already took that far is left as it is), never the tool itself, never to a
+// version the proxy does not serve (go get fails, naming it). Returns "MODULE FROM -> TO", or
+// "MODULE FROM (already >= VERSION)".
+func raise(ctx context.Context, goCmd string, env []string, dir, tool, spec string, graph map[string]bool) (string, error) {
+	mod, ver, ok := strings.Cut(spec, "@")
+	if !ok || mod == "" || !strings.HasPrefix(ver, "v") {
+		return "", fmt.Errorf("--raise %q: want MODULE@vVERSION", spec)
+	}
+	want, err := version.Parse(ver)
+	if err != nil {
+		return "", fmt.Errorf("--raise %s: %w", spec, err)
+	}
+	if mod == tool {
+		return "", fmt.Errorf("--raise %s: that is the tool's own module: give its version as VERSION", spec)
+	}
+	out, err := run(ctx, goCmd, env, dir, "list", "-m", "-f", "{{.Version}}", mod)
+	if err != nil {
+		// an earlier raise may have taken it out of the graph; a module the graph never had is a mistake
+		if graph[mod] {
+			return fmt.Sprintf("%s (no longer in the graph)", mod), nil
+		}
+		return "", fmt.Errorf("--raise %s: %s is not in the tool's module graph: %w", spec, mod, err)
+	}
+	cur := strings.TrimSpace(string(out))
+	have, err := version.Parse(cur)
+	if err != nil {
+		return "", fmt.Errorf("--raise %s: the graph has %s %s: %w", spec, mod, cur, err)
+	}
+	if have.Compare(want) >= 0 {
+		return fmt.Sprintf("%s %s (already >= %s)", mod, cur, ver), nil
+	}
+	if _, err := run(ctx, goCmd, env, dir, "get", mod+"@"+ver); err != nil {
+		return "", fmt.Errorf("cannot raise %s to %s: %w", mod, ver, err)
+	}
+	return fmt.Sprintf("%s %s -> %s", mod, cur, ver), nil
 }
 
 // checkGo refuses a module graph whose go directive asks for a newer Go than the pinned SDK:

@@ -226,3 +226,60 @@ func TestLicenseClassification(t *testing.T) {
 		}
 	}
 }
+
+// A proxy serving toolModule v1.0.0, whose command imports example.com/lib (required at
+// v1.0.0), and example.com/lib at v1.0.0, v1.1.0 and v1.2.0.
+func raiseProxy(t *testing.T) string {
+	t.Helper()
+	root := t.TempDir()
+	bumptest.Module(t, root, toolModule, "v1.0.0", "", "module "+toolModule+"\n\ngo 1.21\n\nrequire example.com/lib v1.0.0\n", map[string]string{
+		"cmd/tool/main.go": "package main\n\nimport \"example.com/lib\"\n\nfunc main() { println(lib.V) }\n",
+	})
+	for _, v := range []string{"v1.0.0", "v1.1.0", "v1.2.0"} {
+		bumptest.Module(t, root, "example.com/lib", v, "", "module example.com/lib\n\ngo 1.21\n", map[string]string{
+			"lib.go": "package lib\n\nconst V = \"" + v + "\"\n",
+		})
+	}
+	return "file://" + root
+}
+
+func TestRaiseMovesADependencyUpOnly(t *testing.T) {
+	pin, env := setup(t, raiseProxy(t), "v1.0.0")
+	ctx := context.Background()
+	// the pin as tidy leaves it: go.sum of the tool's graph
+	if _, err := Run(ctx, Options{Dir: pin, Version: "1.0.0", Env: env}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(ctx, Options{Dir: pin, Version: "1.0.0", Env: env, Raise: []string{"example.com/lib@v1.1.0"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(res.Raised, ";"); got != "example.com/lib v1.0.0 -> v1.1.0" {
+		t.Errorf("raised %q", got)
+	}
+	files := snapshot(t, pin)
+	if !strings.Contains(files["go.mod"], "example.com/lib v1.1.0") || !strings.Contains(files["go.sum"], "example.com/lib v1.1.0 h1:") {
+		t.Errorf("go.mod/go.sum do not pin example.com/lib v1.1.0:\n%s\n%s", files["go.mod"], files["go.sum"])
+	}
+	if !strings.Contains(files["go.licenses"], "\nexample.com/lib v1.1.0 MIT\n") {
+		t.Errorf("go.licenses lacks the raised module:\n%s", files["go.licenses"])
+	}
+	// already there: nothing to raise, nothing changes; a raise never lowers
+	again, err := Run(ctx, Options{Dir: pin, Version: "1.0.0", Env: env, Raise: []string{"example.com/lib@v1.0.0"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again.Changed) != 0 || !strings.Contains(strings.Join(again.Raised, ";"), "already >= v1.0.0") {
+		t.Errorf("raise to an older version: changed %v, raised %v", again.Changed, again.Raised)
+	}
+	// refused, the pin untouched: a module outside the graph, the tool itself, a version the
+	// proxy does not serve, a malformed spec
+	for _, bad := range []string{"example.com/other@v1.0.0", toolModule + "@v1.1.0", "example.com/lib@v1.9.0", "example.com/lib", "example.com/lib@1.2.0"} {
+		if _, err := Run(ctx, Options{Dir: pin, Version: "1.0.0", Env: env, Raise: []string{bad}}); err == nil {
+			t.Errorf("--raise %s: no error", bad)
+		}
+		if after := snapshot(t, pin); fmt.Sprint(after) != fmt.Sprint(files) {
+			t.Errorf("--raise %s changed the pin", bad)
+		}
+	}
+}

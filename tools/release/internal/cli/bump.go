@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/bump"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/check"
@@ -22,9 +23,15 @@ through the Go module proxy (checksum-verified by the go command), stamp.bzl
 of the modules go.sum pins, from their license files). Nothing else is touched; a
 failure leaves the tree as it was; bumping to the pinned version changes
 nothing. A new major version with a new module path is refused (rename it by
-hand first). Prints "TOOL FROM -> TO" and the files it rewrote.`)
+hand first). --raise MODULE@vVERSION (repeatable) also raises a dependency of the
+tool's graph, e.g. to the release that fixes a vulnerability the gate found
+(VERSION may then be the pinned one); a raise that would lower the module or
+names one outside the graph is refused. Prints "TOOL FROM -> TO", each raised
+module and the files it rewrote.`)
 	repo := fs.String("repo", "", "the repository's top directory (default: the git work tree containing the current directory)")
 	goCmd := fs.String("go", "go", "the go command")
+	var raises listFlag
+	fs.Var(&raises, "raise", "MODULE@vVERSION: raise this dependency of the tool too (repeatable)")
 	api := addAPIFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
@@ -65,7 +72,7 @@ hand first). Prints "TOOL FROM -> TO" and the files it rewrote.`)
 		}
 		env.logf("bump: upstream's newest %s is %s", tool.Name, target)
 	}
-	res, err := bump.Run(ctx, bump.Options{Dir: dir, Version: target, Go: *goCmd, MaxGo: maxGo, Logf: env.logf})
+	res, err := bump.Run(ctx, bump.Options{Dir: dir, Version: target, Go: *goCmd, MaxGo: maxGo, Raise: raises, Logf: env.logf})
 	if err != nil {
 		return err
 	}
@@ -74,11 +81,20 @@ hand first). Prints "TOOL FROM -> TO" and the files it rewrote.`)
 		return nil
 	}
 	fmt.Fprintf(env.Stdout, "%s %s -> %s (%s@v%s, commit %s)\n", tool.Name, res.From, res.To, res.Module, res.To, orNone(res.Commit))
+	for _, r := range res.Raised {
+		fmt.Fprintf(env.Stdout, "  dependency %s\n", r)
+	}
 	for _, f := range res.Changed {
 		fmt.Fprintf(env.Stdout, "  rewrote %s\n", filepath.Join("third_party", tool.Name, f))
 	}
 	return nil
 }
+
+// listFlag is a flag given any number of times.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, " ") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 func orNone(s string) string {
 	if s == "" {

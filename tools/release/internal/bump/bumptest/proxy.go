@@ -46,10 +46,6 @@ SOFTWARE.
 func Proxy(t testing.TB, path, declared string, versions []string, noOrigin map[string]bool) string {
 	t.Helper()
 	root := t.TempDir()
-	dir := filepath.Join(root, path, "@v")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
 	for i, v := range versions {
 		info := fmt.Sprintf(`{"Version":"%s","Time":"2026-0%d-02T03:04:05Z","Origin":{"VCS":"git","URL":"https://example.com/tool.git","Hash":"%s","Ref":"refs/tags/%s"}}`,
 			v, i+1, strings.Repeat(fmt.Sprint(i), 40), v)
@@ -59,31 +55,47 @@ func Proxy(t testing.TB, path, declared string, versions []string, noOrigin map[
 		if noOrigin[v] {
 			info = fmt.Sprintf(`{"Version":"%s","Time":"2026-0%d-02T03:04:05Z"}`, v, i+1)
 		}
-		gomod := "module " + declared + "\n\ngo 1.21\n"
-		var zbuf bytes.Buffer
-		zw := zip.NewWriter(&zbuf)
-		for name, body := range map[string]string{
-			"go.mod":           gomod,
+		Module(t, root, path, v, info, "module "+declared+"\n\ngo 1.21\n", map[string]string{
 			"cmd/tool/main.go": "package main\n\nfunc main() { println(\"" + v + "\") }\n",
-			"LICENSE":          MIT,
-		} {
-			w, err := zw.Create(path + "@" + v + "/" + name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			w.Write([]byte(body))
-		}
-		if err := zw.Close(); err != nil {
-			t.Fatal(err)
-		}
-		for ext, data := range map[string][]byte{".info": []byte(info), ".mod": []byte(gomod), ".zip": zbuf.Bytes()} {
-			if err := os.WriteFile(filepath.Join(dir, v+ext), data, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	if err := os.WriteFile(filepath.Join(dir, "list"), []byte(strings.Join(versions, "\n")+"\n"), 0o644); err != nil {
-		t.Fatal(err)
+		})
 	}
 	return "file://" + root
+}
+
+// Module adds one version of a module to the file:// proxy at root: its .info (info, or a
+// plain one when empty), its go.mod, and a zip of go.mod, an MIT LICENSE and files.
+func Module(t testing.TB, root, path, version, info, gomod string, files map[string]string) {
+	t.Helper()
+	dir := filepath.Join(root, path, "@v")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if info == "" {
+		info = fmt.Sprintf(`{"Version":"%s","Time":"2026-01-02T03:04:05Z"}`, version)
+	}
+	var zbuf bytes.Buffer
+	zw := zip.NewWriter(&zbuf)
+	all := map[string]string{"go.mod": gomod, "LICENSE": MIT}
+	for name, body := range files {
+		all[name] = body
+	}
+	for name, body := range all {
+		w, err := zw.Create(path + "@" + version + "/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte(body))
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for ext, data := range map[string][]byte{".info": []byte(info), ".mod": []byte(gomod), ".zip": zbuf.Bytes()} {
+		if err := os.WriteFile(filepath.Join(dir, version+ext), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, _ := os.ReadFile(filepath.Join(dir, "list"))
+	if err := os.WriteFile(filepath.Join(dir, "list"), append(list, version+"\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
