@@ -4,7 +4,9 @@
  * getppid() returns (the config's seccomp filter makes it fail with errno 77). Then:
  *   payload exit N   exits with status N;
  *   payload wait     prints "waiting", waits for SIGTERM (pid 1 must handle it), prints
- *                    "got SIGTERM" and exits 42. */
+ *                    "got SIGTERM" and exits 42;
+ *   payload ids      prints only "uid=U gid=G" (its real ids: what crun exec --user set) and
+ *                    exits 0. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -47,6 +49,10 @@ int main(int argc, char **argv)
     long ppid;
     int ppid_errno;
 
+    if (argc > 1 && strcmp(argv[1], "ids") == 0) {
+        printf("uid=%d gid=%d\n", (int)getuid(), (int)getgid());
+        return 0;
+    }
     gethostname(host, sizeof host);
     first_line("/marker", "", marker, sizeof marker);
     first_line("/proc/self/status", "CapEff:\t", capeff, sizeof capeff);
@@ -75,6 +81,6 @@ int main(int argc, char **argv)
         fflush(stdout);
         return 42;
     }
-    fprintf(stderr, "usage: payload exit N | payload wait\n");
+    fprintf(stderr, "usage: payload exit N | payload wait | payload ids\n");
     return 2;
 }

@@ -1,0 +1,176 @@
+package crun_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/archtest"
+)
+
+// The advisories our crun patches fix (third_party/crun/cve-*.patch), each reproduced: these
+// tests fail with crun 1.21 as upstream released it.
+
+// skipUnderQemu: creating a container needs clone() with namespace flags, which qemu-user does
+// not emulate (it only emulates fork- and thread-like clones): known before running anything.
+func skipUnderQemu(t *testing.T, b archtest.Binary) {
+	t.Helper()
+	if b.Arch != "amd64" {
+		t.Skipf("%s under qemu-user: clone() with namespace flags is not emulated, so crun cannot create a container", b.Arch)
+	}
+}
+
+// CVE-2026-30892: `crun exec -u 1` ran the process as uid 0 and gid 0.
+func TestExecUser(t *testing.T) {
+	archtest.ForEach(t, func(t *testing.T, b archtest.Binary) {
+		skipUnderQemu(t, b)
+		c := newContainer(t, b, "execuser", "wait")
+		out := mustCreate(t, filepath.Join(t.TempDir(), "container.out"))
+		defer out.Close()
+		c.mustExec(out, "run", "--detach", "--bundle", c.bundle, c.id)
+		c.waitStatus("running")
+		for _, tc := range []struct{ user, want string }{
+			{"1:1", "uid=1 gid=1\n"},
+			{"1", "uid=1 gid=0\n"},
+			{"0:0", "uid=0 gid=0\n"},
+			{"65534:65534", "uid=65534 gid=65534\n"},
+		} {
+			r := c.mustExec(nil, "exec", "--user", tc.user, c.id, "/payload", "ids")
+			if r.stdout != tc.want {
+				t.Errorf("crun exec --user %s: %q, want %q", tc.user, r.stdout, tc.want)
+			}
+		}
+		for _, bad := range []string{"", ":1", "1:", "-1", "1:-1", "x", "1:x", "1:1:1"} {
+			if r := c.exec(nil, "exec", "--user", bad, c.id, "/payload", "ids"); r.code == 0 {
+				t.Errorf("crun exec --user %q: exit 0 (%q), want an error", bad, r.stdout)
+			}
+		}
+		c.mustExec(nil, "delete", "--force", c.id)
+		c.assertGone()
+	})
+}
+
+// withoutDevMounts rewrites the bundle's config.json without the mounts on /dev and below, as a
+// configuration that leaves the image's own /dev visible (no engine does this by default).
+func withoutDevMounts(t *testing.T, c *container) {
+	t.Helper()
+	path := filepath.Join(c.bundle, "config.json")
+	var cfg map[string]any
+	if err := json.Unmarshal([]byte(readFile(t, path)), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	var kept []any
+	for _, m := range cfg["mounts"].([]any) {
+		if d := m.(map[string]any)["destination"].(string); d == "/dev" || strings.HasPrefix(d, "/dev/") {
+			continue
+		}
+		kept = append(kept, m)
+	}
+	cfg["mounts"] = kept
+	data, err := json.MarshalIndent(cfg, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func dirEntries(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+// CVE-2026-47766: an image whose /dev is a symlink to a host directory made crun create the
+// devices (null, zero, ...) and the /dev symlinks (ptmx, fd, ...) in that host directory.
+func TestDevSymlinkToHostDirectory(t *testing.T) {
+	archtest.ForEach(t, func(t *testing.T, b archtest.Binary) {
+		skipUnderQemu(t, b)
+		c := newContainer(t, b, "devlink", "exit", "0")
+		withoutDevMounts(t, c)
+		host := t.TempDir() // absolute: before pivot_root it names the host's directory
+		if err := os.Symlink(host, filepath.Join(c.bundle, "rootfs", "dev")); err != nil {
+			t.Fatal(err)
+		}
+		r := c.exec(nil, "run", "--bundle", c.bundle, c.id)
+		if got := dirEntries(t, host); len(got) != 0 {
+			t.Fatalf("crun made %v in the host directory the image's /dev points to (crun exit %d: %s)", got, r.code, r.stderr)
+		}
+		t.Logf("the host directory stays empty; crun exit %d: %s", r.code, strings.TrimSpace(r.stderr))
+	})
+}
+
+// CVE-2026-88264: with a terminal and no mount over /dev, an image's /dev/console symlink made
+// crun create a root-owned file where it points, outside the rootfs.
+func TestConsoleSymlinkOutsideRootfs(t *testing.T) {
+	archtest.ForEach(t, func(t *testing.T, b archtest.Binary) {
+		skipUnderQemu(t, b)
+		c := newContainer(t, b, "console", "exit", "0")
+		withoutDevMounts(t, c)
+		dev := filepath.Join(c.bundle, "rootfs", "dev")
+		if err := os.Mkdir(dev, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		target := filepath.Join(t.TempDir(), "created-by-crun")
+		if err := os.Symlink(target, filepath.Join(dev, "console")); err != nil {
+			t.Fatal(err)
+		}
+		// a terminal: crun asks for a console socket, which `crun run` needs only to exist
+		path := filepath.Join(c.bundle, "config.json")
+		var cfg map[string]any
+		if err := json.Unmarshal([]byte(readFile(t, path)), &cfg); err != nil {
+			t.Fatal(err)
+		}
+		cfg["process"].(map[string]any)["terminal"] = true
+		data, _ := json.Marshal(cfg)
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := c.exec(nil, "run", "--bundle", c.bundle, c.id)
+		if _, err := os.Lstat(target); err == nil {
+			t.Fatalf("crun created %s, the target of the image's /dev/console symlink (crun exit %d: %s)", target, r.code, r.stderr)
+		}
+		t.Logf("nothing created outside the rootfs; crun exit %d: %s", r.code, strings.TrimSpace(r.stderr))
+	})
+}
+
+// CVE-2026-88265: with no mount over /dev, an image's /dev/null symlink to a file made crun
+// attach that file to the process's standard streams whose device number matched (0: files and
+// pipes), so the output went into the file, which crun then hands to the container's user.
+func TestDevNullSymlinkNotStdio(t *testing.T) {
+	archtest.ForEach(t, func(t *testing.T, b archtest.Binary) {
+		skipUnderQemu(t, b)
+		c := newContainer(t, b, "devnull", "exit", "0")
+		withoutDevMounts(t, c)
+		rootfs := filepath.Join(c.bundle, "rootfs")
+		if err := os.Mkdir(filepath.Join(rootfs, "dev"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		// crun creates the devices it needs where they are missing, but keeps an existing entry
+		victim := filepath.Join(rootfs, "victim")
+		if err := os.WriteFile(victim, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink("/victim", filepath.Join(rootfs, "dev", "null")); err != nil {
+			t.Fatal(err)
+		}
+		// crun's stdout and stderr are files (device number 0, as the victim's)
+		r := c.exec(nil, "run", "--bundle", c.bundle, c.id)
+		if got := readFile(t, victim); got != "" {
+			t.Fatalf("the file behind the image's /dev/null symlink received the container's output %q (crun exit %d: %s)", got, r.code, r.stderr)
+		}
+		if want := c.wantLine(); r.code != 0 || r.stdout != want {
+			t.Fatalf("crun run: exit %d, stdout %q, want 0 and %q (stderr %q)", r.code, r.stdout, want, r.stderr)
+		}
+	})
+}
