@@ -18,7 +18,7 @@ def _component(line):
         return "cargo {} {}/vendor".format(f[1], Label(f[2]).workspace_root)
     return line
 
-def bundle_part(name, executables = {}, files = {}, components = [], versions = {}, visibility = ["//release:__subpackages__"]):
+def bundle_part(name, executables = {}, files = {}, components = [], versions = {}, advisories = [], visibility = ["//release:__subpackages__"]):
     """Where one part's files land in a bundle, for every architecture, and what it is built from.
 
     Declares pkg_filegroup <name>_<goarch> per architecture, and <name>_components: the part's
@@ -36,8 +36,15 @@ def bundle_part(name, executables = {}, files = {}, components = [], versions = 
       executables: directory in the bundle (e.g. "bin") -> labels of programs (mode 0755);
         "{arch}" in a label becomes each architecture's GOARCH (e.g. ":skopeo_{arch}").
       files: directory in the bundle -> labels of data files (mode 0644); "{arch}" as above.
+      advisories: the part's records of advisories (advisories.json: see tools/vulncheck), for
+        the vulnerability gate and the archive's OpenVEX document.
       visibility: of the declared groups.
     """
+    native.filegroup(
+        name = name + "_advisories",
+        srcs = advisories,
+        visibility = visibility,
+    )
     write_file(
         name = name + "_components",
         out = name + "_components.txt",
@@ -76,8 +83,8 @@ def bundle(name, archive, tool, gomod, parts, programs, helpers = []):
       helpers: what lib/podman/ holds (podman-full): the test checks them and that podman uses them.
 
     Returns:
-      struct(tool, archives, targets): the release files' names (each architecture's archive and
-      its SBOM) and their targets.
+      struct(tool, archives, targets, archive_targets): the release files' names (each
+      architecture's archive and its SBOM), their targets, and the archives' targets alone.
     """
     native.genrule(
         name = name + "_topdir",
@@ -86,13 +93,15 @@ def bundle(name, archive, tool, gomod, parts, programs, helpers = []):
         # the one direct requirement of the tool's go.mod is its pinned version
         cmd = "awk '$$1 == \"require\" && NF == 3 {{ sub(/^v/, \"\", $$3); print \"{}-v\" $$3; n++ }} END {{ exit n != 1 }}' $< > $@".format(tool),
     )
-    targets, archives, sboms = [], [], []
+    targets, archives, sboms, vexes = [], [], [], []
     components = [p + "_components" for p in parts]
+    advisories = [p + "_advisories" for p in parts]
     for arch in ARCHS:
         targets.append(":{}_{}".format(name, arch.go))
         archives += [
             "{}-linux-{}.tar.zst".format(archive, arch.go),
             "{}-linux-{}.spdx.json".format(archive, arch.go),
+            "{}-linux-{}.openvex.json".format(archive, arch.go),
         ]
         pkg_tar(
             name = "{}_{}".format(name, arch.go),
@@ -122,6 +131,23 @@ def bundle(name, archive, tool, gomod, parts, programs, helpers = []):
             visibility = ["//visibility:public"],
         )
         sboms.append(":{}_{}_sbom".format(name, arch.go))
+
+        # the vulnerability gate over its Go programs and, when it passes, its OpenVEX document
+        native.genrule(
+            name = "{}_{}_vex".format(name, arch.go),
+            srcs = [":{}_{}".format(name, arch.go), "@vulndb//:osv"] + advisories,
+            outs = ["{}-linux-{}.openvex.json".format(archive, arch.go)],
+            # the parts' records: the advisories.json files among the sources
+            cmd = "records=; for f in $(SRCS); do case $$f in */advisories.json) records=\"$$records --records=$$f\";; esac; done; " +
+                  "$(execpath //tools/vulncheck) --quiet --govulncheck=$(execpath //third_party/govulncheck) " +
+                  "--db=$(execpath @vulndb//:osv) --vex=$@ $$records $(execpath :{}_{})".format(name, arch.go),
+            tools = [
+                "//third_party/govulncheck",
+                "//tools/vulncheck",
+            ],
+            visibility = ["//visibility:public"],
+        )
+        vexes.append(":{}_{}_vex".format(name, arch.go))
     go_test(
         name = name + "_test",
         size = "large",
@@ -158,7 +184,7 @@ def bundle(name, archive, tool, gomod, parts, programs, helpers = []):
             "@io_bazel_rules_go//go/runfiles",
         ],
     )
-    return struct(tool = tool, archives = archives, targets = targets + sboms)
+    return struct(tool = tool, archives = archives, targets = targets + sboms + vexes, archive_targets = targets)
 
 def bundles_manifest(name, out, bundles):
     """Writes `out`: {tool: [archive file names]} of every bundle, the release tool's one list.

@@ -22,7 +22,22 @@ func skipUnderQemu(t *testing.T, b archtest.Binary) {
 	}
 }
 
-// CVE-2026-30892: `crun exec -u 1` ran the process as uid 0 and gid 0.
+// CVE-2026-30892: `crun exec -u 1` ran the process as uid 0 and gid 0, and so did a USERSPEC
+// without digits ("", ":1"). Malformed ones are refused before crun looks for the container.
+func TestExecUserParsing(t *testing.T) {
+	archtest.ForEach(t, func(t *testing.T, b archtest.Binary) {
+		c := crunFor(t, b)
+		root := t.TempDir()
+		for _, bad := range []string{"", ":1", "1:", "-1", "1:-1", "x", "1:x", "1:1:1", "99999999999"} {
+			r := inNamespace(t, nil, c.Path, "--root", root, "exec", "--user", bad, "no-such-container", "/payload")
+			if r.code == 0 || !strings.Contains(r.stderr, "invalid") {
+				t.Errorf("crun exec --user %q: exit %d, stderr %q: want it refused as invalid", bad, r.code, r.stderr)
+			}
+		}
+	})
+}
+
+// The same with a running container: the ids the process gets.
 func TestExecUser(t *testing.T) {
 	archtest.ForEach(t, func(t *testing.T, b archtest.Binary) {
 		skipUnderQemu(t, b)
@@ -31,6 +46,11 @@ func TestExecUser(t *testing.T) {
 		defer out.Close()
 		c.mustExec(out, "run", "--detach", "--bundle", c.bundle, c.id)
 		c.waitStatus("running")
+		// crun exec (as root, no --user) must work here at all: inside the build root (a chroot)
+		// it cannot find the container's program, which the booted guests do not share
+		if r := c.exec(nil, "exec", c.id, "/payload", "ids"); r.code != 0 {
+			t.Skipf("crun exec cannot run a process in a container here (exit %d: %s): the ids are checked where it can", r.code, strings.TrimSpace(r.stderr))
+		}
 		for _, tc := range []struct{ user, want string }{
 			{"1:1", "uid=1 gid=1\n"},
 			{"1", "uid=1 gid=0\n"},
@@ -40,11 +60,6 @@ func TestExecUser(t *testing.T) {
 			r := c.mustExec(nil, "exec", "--user", tc.user, c.id, "/payload", "ids")
 			if r.stdout != tc.want {
 				t.Errorf("crun exec --user %s: %q, want %q", tc.user, r.stdout, tc.want)
-			}
-		}
-		for _, bad := range []string{"", ":1", "1:", "-1", "1:-1", "x", "1:x", "1:1:1"} {
-			if r := c.exec(nil, "exec", "--user", bad, c.id, "/payload", "ids"); r.code == 0 {
-				t.Errorf("crun exec --user %q: exit 0 (%q), want an error", bad, r.stdout)
 			}
 		}
 		c.mustExec(nil, "delete", "--force", c.id)

@@ -6,6 +6,8 @@ package bundles
 import (
 	"archive/tar"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -75,8 +77,8 @@ func Parse(data []byte) (map[string][]string, error) {
 			return nil, fmt.Errorf("tool %q has no archives", tool)
 		}
 		for _, a := range archives {
-			if a != path.Base(a) || strings.ContainsAny(a, `/\`) || !strings.HasPrefix(a, tool+"-") || !IsArchive(a) && !IsSBOM(a) {
-				return nil, fmt.Errorf("tool %q: archive %q is not a file name %s-*.tar.zst (or its SBOM, %s-*.spdx.json)", tool, a, tool, tool)
+			if a != path.Base(a) || strings.ContainsAny(a, `/\`) || !strings.HasPrefix(a, tool+"-") || !IsArchive(a) && !IsSBOM(a) && !IsVEX(a) {
+				return nil, fmt.Errorf("tool %q: archive %q is not a file name %s-*.tar.zst (or its SBOM, %s-*.spdx.json, or its OpenVEX document, %s-*.openvex.json)", tool, a, tool, tool, tool)
 			}
 			if other, dup := seen[a]; dup {
 				return nil, fmt.Errorf("archive %s is listed twice (tools %q and %q)", a, other, tool)
@@ -94,7 +96,11 @@ func IsArchive(name string) bool { return strings.HasSuffix(name, ".tar.zst") }
 // IsSBOM tells an archive's SBOM (SPDX JSON, written beside it by //release:all).
 func IsSBOM(name string) bool { return strings.HasSuffix(name, ".spdx.json") }
 
-// Archives returns the tool's release files — its archives and their SBOMs — sorted.
+// IsVEX tells an archive's OpenVEX document (written beside it by //release:all when the
+// vulnerability gate passed).
+func IsVEX(name string) bool { return strings.HasSuffix(name, ".openvex.json") }
+
+// Archives returns the tool's release files — its archives, their SBOMs and OpenVEX documents — sorted.
 func (m *Manifest) Archives(tool string) ([]string, error) {
 	a, ok := m.Tools[tool]
 	if !ok {
@@ -131,8 +137,12 @@ func (m *Manifest) InDir(dir, tool string) ([]string, error) {
 }
 
 // CheckFile checks a release file of tool at version: an archive with CheckArchive; an SBOM is
-// an SPDX 2.3 JSON document describing the archive it is named after.
+// an SPDX 2.3 JSON document describing the archive it is named after; an OpenVEX document is
+// about that archive, the very file beside it (its sha256).
 func CheckFile(file, tool, version string) error {
+	if IsVEX(file) {
+		return checkVEX(file)
+	}
 	if !IsSBOM(file) {
 		return CheckArchive(file, tool, version)
 	}
@@ -214,6 +224,47 @@ func CheckArchive(file, tool, version string) error {
 			name, tool, held, tops[0], tool, version)
 	case programs == 0:
 		return fmt.Errorf("%s holds no program in %s/bin/", name, want)
+	}
+	return nil
+}
+
+// checkVEX checks that file is an OpenVEX document whose every statement is about the archive
+// it is named after, as it lies beside it.
+func checkVEX(file string) error {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	base := strings.TrimSuffix(filepath.Base(file), ".openvex.json")
+	archive := filepath.Join(filepath.Dir(file), base+".tar.zst")
+	var doc struct {
+		Context    string `json:"@context"`
+		ID         string `json:"@id"`
+		Statements []struct {
+			Products []struct {
+				Hashes map[string]string `json:"hashes"`
+			} `json:"products"`
+		} `json:"statements"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil || !strings.HasPrefix(doc.Context, "https://openvex.dev/ns") || !strings.HasSuffix(doc.ID, "/"+base) {
+		return fmt.Errorf("%s is not the OpenVEX document of %s.tar.zst (@context %q, @id %q, %v)", filepath.Base(file), base, doc.Context, doc.ID, err)
+	}
+	f, err := os.Open(archive)
+	if err != nil {
+		return fmt.Errorf("%s: its archive: %w", filepath.Base(file), err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return err
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	for i, st := range doc.Statements {
+		for _, p := range st.Products {
+			if p.Hashes["sha-256"] != sum {
+				return fmt.Errorf("%s: statement %d is about an archive with sha256 %q, not %s.tar.zst (%s): written for another build", filepath.Base(file), i+1, p.Hashes["sha-256"], base, sum)
+			}
+		}
 	}
 	return nil
 }

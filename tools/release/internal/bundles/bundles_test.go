@@ -1,6 +1,8 @@
 package bundles_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"strings"
@@ -171,5 +173,43 @@ func TestCheckFileOfAnSBOM(t *testing.T) {
 		if err := bundles.CheckFile(filepath.Join(dir, bad), "x", "1.0.0"); err == nil || !strings.Contains(err.Error(), "is not the SPDX 2.3 document of") {
 			t.Errorf("%s: %v, want it refused", bad, err)
 		}
+	}
+}
+
+func TestCheckFileOfAVEX(t *testing.T) {
+	dir := t.TempDir()
+	archive := []byte("the archive's bytes")
+	sum := sha256.Sum256(archive)
+	doc := func(id, hash string) string {
+		return `{"@context": "https://openvex.dev/ns/v0.2.0", "@id": "https://example.com/vex/` + id + `",
+		  "statements": [{"products": [{"@id": "pkg:generic/podman-full@6.0.0?arch=amd64", "hashes": {"sha-256": "` + hash + `"}}]}]}`
+	}
+	for name, body := range map[string]string{
+		"podman-full-linux-amd64.tar.zst":      string(archive),
+		"podman-full-linux-amd64.openvex.json": doc("podman-full-linux-amd64", hex.EncodeToString(sum[:])),
+		"skopeo-linux-amd64.tar.zst":           "another archive",
+		"skopeo-linux-amd64.openvex.json":      doc("skopeo-linux-amd64", hex.EncodeToString(sum[:])), // of another build
+		"buildah-linux-amd64.tar.zst":          string(archive),
+		"buildah-linux-amd64.openvex.json":     doc("podman-full-linux-amd64", hex.EncodeToString(sum[:])), // another archive's
+		"buildah-linux-arm64.openvex.json":     `{"spdxVersion": "SPDX-2.3"}`,
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := bundles.CheckFile(filepath.Join(dir, "podman-full-linux-amd64.openvex.json"), "podman", "6.0.0"); err != nil {
+		t.Errorf("a right VEX refused: %v", err)
+	}
+	for bad, want := range map[string]string{
+		"skopeo-linux-amd64.openvex.json":  "written for another build",
+		"buildah-linux-amd64.openvex.json": "is not the OpenVEX document of buildah-linux-amd64.tar.zst",
+		"buildah-linux-arm64.openvex.json": "is not the OpenVEX document of",
+	} {
+		if err := bundles.CheckFile(filepath.Join(dir, bad), "x", "1.0.0"); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want it refused (%q)", bad, err, want)
+		}
+	}
+	if _, err := bundles.Parse([]byte(`{"podman": ["podman-full-linux-amd64.tar.zst", "podman-full-linux-amd64.openvex.json"]}`)); err != nil {
+		t.Errorf("a list with an OpenVEX document refused: %v", err)
 	}
 }

@@ -60,7 +60,11 @@ func (o Options) ensureRelease(ctx context.Context, tag, title string) (*ghapi.R
 			o.Log("dry run: would create draft release %s %q at commit %s", tag, title, o.Commit)
 			return nil, nil
 		}
-		body := fmt.Sprintf("%s, static build for linux/amd64 and linux/arm64.\n\nVerify with `sha256sum -c checksums.txt` and the cosign signatures.", title)
+		body := fmt.Sprintf("%s, static build for linux/amd64 and linux/arm64.\n\n"+
+			"Verify with `sha256sum -c checksums.txt` and the cosign signatures. "+
+			"Each archive `<bundle>-linux-<arch>.tar.zst` has beside it its SPDX 2.3 SBOM (`.spdx.json`) and "+
+			"its OpenVEX document (`.openvex.json`: the status of every advisory known against what it ships, "+
+			"from the release's vulnerability gate; e.g. `grype sbom:<bundle>-linux-<arch>.spdx.json --vex <bundle>-linux-<arch>.openvex.json`).", title)
 		rel, err = o.Client.CreateDraft(ctx, o.Repo, tag, o.Commit, title, body)
 		if err == nil {
 			o.Log("%s: created draft release %d at commit %s", tag, rel.ID, o.Commit)
