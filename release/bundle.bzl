@@ -135,12 +135,12 @@ def bundle(name, archive, tool, gomod, parts, programs, helpers = []):
         # the vulnerability gate over its Go programs and, when it passes, its OpenVEX document
         native.genrule(
             name = "{}_{}_vex".format(name, arch.go),
-            srcs = [":{}_{}".format(name, arch.go), "@vulndb//:osv"] + advisories,
+            srcs = [":{}_{}".format(name, arch.go), "@vulndb//:osv", "@vulndb//:VERSION"] + advisories,
             outs = ["{}-linux-{}.openvex.json".format(archive, arch.go)],
             # the parts' records: the advisories.json files among the sources
             cmd = "records=; for f in $(SRCS); do case $$f in */advisories.json) records=\"$$records --records=$$f\";; esac; done; " +
                   "$(execpath //tools/vulncheck) --quiet --govulncheck=$(execpath //third_party/govulncheck) " +
-                  "--db=$(execpath @vulndb//:osv) --vex=$@ $$records $(execpath :{}_{})".format(name, arch.go),
+                  "--db=$(execpath @vulndb//:osv) --db-version=$(execpath @vulndb//:VERSION) --vex=$@ $$records $(execpath :{}_{})".format(name, arch.go),
             tools = [
                 "//third_party/govulncheck",
                 "//tools/vulncheck",

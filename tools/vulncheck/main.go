@@ -43,6 +43,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -147,6 +148,7 @@ Exit status: 0 the gate passed, 1 it failed, 2 bad input or a scan that could no
 	fs.Var(&recordFiles, "records", "a records file (repeatable)")
 	vexOut := fs.String("vex", "", "write the OpenVEX document of the one archive given here")
 	quiet := fs.Bool("quiet", false, "print the findings only when the gate fails")
+	dbVersion := fs.String("db-version", "", "a file holding the database's module version (a pseudo-version dates the snapshot: the OpenVEX documents' time)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -203,6 +205,16 @@ Exit status: 0 the gate passed, 1 it failed, 2 bad input or a scan that could no
 	if !dirTime.IsZero() {
 		dbTime = dirTime // a directory: govulncheck reports no time for it
 	}
+	if *dbVersion != "" {
+		if dbTime, err = snapshotTime(*dbVersion); err != nil {
+			fmt.Fprintln(stderr, "vulncheck: --db-version:", err)
+			return 2
+		}
+	}
+	if *vexOut != "" && dbTime.IsZero() {
+		fmt.Fprintln(stderr, "vulncheck: --vex: the database says nothing of its time: give --db-version")
+		return 2
+	}
 	var table bytes.Buffer
 	passed := report(&table, programs)
 	if !passed || !*quiet {
@@ -226,6 +238,21 @@ Exit status: 0 the gate passed, 1 it failed, 2 bad input or a scan that could no
 	return 0
 }
 
+var pseudoVersion = regexp.MustCompile(`-(\d{14})-[0-9a-f]{12}$`)
+
+// snapshotTime reads a module version from file: a pseudo-version's time.
+func snapshotTime(file string) (time.Time, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return time.Time{}, err
+	}
+	m := pseudoVersion.FindStringSubmatch(strings.TrimSpace(string(data)))
+	if m == nil {
+		return time.Time{}, fmt.Errorf("%s holds %q, not a pseudo-version", file, strings.TrimSpace(string(data)))
+	}
+	return time.Parse("20060102150405", m[1])
+}
+
 func fileSHA256(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -241,7 +268,7 @@ func fileSHA256(path string) (string, error) {
 
 // dbSource turns a directory into the file:// URL govulncheck takes: the real directory (given
 // a symlink to it, as Bazel's runfiles are, govulncheck would walk nothing and find nothing),
-// which must hold OSV reports; and, for a directory, its newest report's modification time.
+// which must hold OSV reports; and, for a directory, the newest time its reports record.
 func dbSource(db string) (string, time.Time, error) {
 	if strings.Contains(db, "://") {
 		return db, time.Time{}, nil
@@ -270,14 +297,19 @@ func dbSource(db string) (string, time.Time, error) {
 		if err != nil {
 			return "", time.Time{}, err
 		}
+		// the database repository's reports carry no modification time (its deployment sets
+		// it): their publication time is the snapshot's measure
 		var entry struct {
-			Modified time.Time `json:"modified"`
+			Modified  time.Time `json:"modified"`
+			Published time.Time `json:"published"`
 		}
 		if err := json.Unmarshal(data, &entry); err != nil {
 			return "", time.Time{}, fmt.Errorf("--db: %s: %w", r, err)
 		}
-		if entry.Modified.After(newest) {
-			newest = entry.Modified
+		for _, t := range []time.Time{entry.Modified, entry.Published} {
+			if t.After(newest) {
+				newest = t
+			}
 		}
 	}
 	return "file://" + dir, newest, nil

@@ -229,7 +229,11 @@ func TestVEXOfAnArchive(t *testing.T) {
 	   "justification": "vulnerable_code_cannot_be_controlled_by_adversary", "why": "the planted program only reads empty input"},
 	  {"id": "CVE-9999-0003", "module": "crun", "version": "1.21", "status": "fixed", "aliases": ["GHSA-xxxx-yyyy-zzzz"],
 	   "why": "third_party/crun/cve-9999-0003.patch"}]}`)
-	code, stdout := gate(t, "--govulncheck", govulncheck, "--db", db, "--vex", out, "--quiet", "--records", records, archive)
+	version := filepath.Join(t.TempDir(), "VERSION")
+	if err := os.WriteFile(version, []byte("v0.0.0-20261201000000-0123456789ab\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout := gate(t, "--govulncheck", govulncheck, "--db", db, "--db-version", version, "--vex", out, "--quiet", "--records", records, archive)
 	if code != 0 || stdout != "" {
 		t.Fatalf("exit %d, output %q: want 0 and nothing printed (--quiet)", code, stdout)
 	}
@@ -263,7 +267,7 @@ func TestVEXOfAnArchive(t *testing.T) {
 	}
 	// the same inputs, the same bytes
 	first := readAll(t, out)
-	if code, _ := gate(t, "--govulncheck", govulncheck, "--db", db, "--vex", out, "--quiet", "--records", records, archive); code != 0 || readAll(t, out) != first {
+	if code, _ := gate(t, "--govulncheck", govulncheck, "--db", db, "--db-version", version, "--vex", out, "--quiet", "--records", records, archive); code != 0 || readAll(t, out) != first {
 		t.Errorf("a second run wrote another document (exit %d)", code)
 	}
 }
