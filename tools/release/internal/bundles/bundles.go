@@ -6,8 +6,6 @@ package bundles
 import (
 	"archive/tar"
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,6 +18,8 @@ import (
 	"strings"
 
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/checksums"
 )
 
 // FileName is the manifest's name in a release directory.
@@ -249,16 +249,10 @@ func checkVEX(file string) error {
 	if err := json.Unmarshal(data, &doc); err != nil || !strings.HasPrefix(doc.Context, "https://openvex.dev/ns") || !strings.HasSuffix(doc.ID, "/"+base) {
 		return fmt.Errorf("%s is not the OpenVEX document of %s.tar.zst (@context %q, @id %q, %v)", filepath.Base(file), base, doc.Context, doc.ID, err)
 	}
-	f, err := os.Open(archive)
+	sum, err := checksums.SHA256File(archive)
 	if err != nil {
 		return fmt.Errorf("%s: its archive: %w", filepath.Base(file), err)
 	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return err
-	}
-	sum := hex.EncodeToString(h.Sum(nil))
 	for i, st := range doc.Statements {
 		for _, p := range st.Products {
 			if p.Hashes["sha-256"] != sum {
