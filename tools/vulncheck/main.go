@@ -50,16 +50,8 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/zstd"
+	"github.com/openvex/go-vex/pkg/vex"
 )
-
-// Justifications are OpenVEX's justifications for "not_affected".
-var Justifications = map[string]bool{
-	"component_not_present":                             true,
-	"vulnerable_code_not_present":                       true,
-	"vulnerable_code_not_in_execute_path":               true,
-	"vulnerable_code_cannot_be_controlled_by_adversary": true,
-	"inline_mitigations_already_exist":                  true,
-}
 
 // Record is a decision about one advisory for one module version.
 type Record struct {
@@ -168,7 +160,7 @@ Exit status: 0 the gate passed, 1 it failed, 2 bad input or a scan that could no
 		fmt.Fprintln(stderr, "vulncheck:", err)
 		return 2
 	}
-	dbURL, dirTime, err := dbSource(*db)
+	dbURL, dbDir, err := dbSource(*db)
 	if err != nil {
 		fmt.Fprintln(stderr, "vulncheck:", err)
 		return 2
@@ -202,12 +194,16 @@ Exit status: 0 the gate passed, 1 it failed, 2 bad input or a scan that could no
 			f.Record = records[recordKey{f.ID, f.Module, f.Version}]
 		}
 	}
-	if !dirTime.IsZero() {
-		dbTime = dirTime // a directory: govulncheck reports no time for it
-	}
-	if *dbVersion != "" {
+	switch {
+	case *dbVersion != "":
 		if dbTime, err = snapshotTime(*dbVersion); err != nil {
 			fmt.Fprintln(stderr, "vulncheck: --db-version:", err)
+			return 2
+		}
+	case *vexOut != "" && dbDir != "":
+		// a directory: govulncheck reports no time for it
+		if dbTime, err = newestReport(dbDir); err != nil {
+			fmt.Fprintln(stderr, "vulncheck: --db:", err)
 			return 2
 		}
 	}
@@ -268,34 +264,43 @@ func fileSHA256(path string) (string, error) {
 
 // dbSource turns a directory into the file:// URL govulncheck takes: the real directory (given
 // a symlink to it, as Bazel's runfiles are, govulncheck would walk nothing and find nothing),
-// which must hold OSV reports; and, for a directory, the newest time its reports record.
-func dbSource(db string) (string, time.Time, error) {
+// which must hold OSV reports. It returns the URL and the directory ("" for a URL).
+func dbSource(db string) (string, string, error) {
 	if strings.Contains(db, "://") {
-		return db, time.Time{}, nil
+		return db, "", nil
 	}
 	dir, err := filepath.EvalSymlinks(db)
 	if err == nil {
 		dir, err = filepath.Abs(dir)
 	}
 	if err != nil {
-		return "", time.Time{}, fmt.Errorf("--db: %w", err)
+		return "", "", fmt.Errorf("--db: %w", err)
 	}
 	st, err := os.Stat(dir)
 	if err != nil {
-		return "", time.Time{}, fmt.Errorf("--db: %w", err)
+		return "", "", fmt.Errorf("--db: %w", err)
 	}
 	if !st.IsDir() {
-		return "", time.Time{}, fmt.Errorf("--db %s: not a directory of OSV reports", db)
+		return "", "", fmt.Errorf("--db %s: not a directory of OSV reports", db)
 	}
 	reports, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	if err != nil || len(reports) == 0 {
-		return "", time.Time{}, fmt.Errorf("--db %s: no OSV reports (*.json) in it", db)
+		return "", "", fmt.Errorf("--db %s: no OSV reports (*.json) in it", db)
+	}
+	return "file://" + dir, dir, nil
+}
+
+// newestReport is the newest time the OSV reports in dir record.
+func newestReport(dir string) (time.Time, error) {
+	reports, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		return time.Time{}, err
 	}
 	var newest time.Time
 	for _, r := range reports {
 		data, err := os.ReadFile(r)
 		if err != nil {
-			return "", time.Time{}, err
+			return time.Time{}, err
 		}
 		// the database repository's reports carry no modification time (its deployment sets
 		// it): their publication time is the snapshot's measure
@@ -304,7 +309,7 @@ func dbSource(db string) (string, time.Time, error) {
 			Published time.Time `json:"published"`
 		}
 		if err := json.Unmarshal(data, &entry); err != nil {
-			return "", time.Time{}, fmt.Errorf("--db: %s: %w", r, err)
+			return time.Time{}, fmt.Errorf("%s: %w", r, err)
 		}
 		for _, t := range []time.Time{entry.Modified, entry.Published} {
 			if t.After(newest) {
@@ -312,7 +317,7 @@ func dbSource(db string) (string, time.Time, error) {
 			}
 		}
 	}
-	return "file://" + dir, newest, nil
+	return newest, nil
 }
 
 type recordKey struct{ id, module, version string }
@@ -340,7 +345,7 @@ func readRecords(files []string) (map[recordKey]*Record, error) {
 				return nil, fmt.Errorf("%s: id, module and version are required", where)
 			case strings.TrimSpace(r.Why) == "":
 				return nil, fmt.Errorf("%s: says no why", where)
-			case r.Status == "not_affected" && !Justifications[r.Justification]:
+			case r.Status == "not_affected" && !vex.Justification(r.Justification).Valid():
 				return nil, fmt.Errorf("%s: not_affected needs an OpenVEX justification, not %q", where, r.Justification)
 			case r.Status != "not_affected" && r.Status != "affected" && r.Status != "fixed":
 				return nil, fmt.Errorf("%s: status %q: want not_affected, affected or fixed", where, r.Status)
