@@ -16,6 +16,11 @@ def _archive_type(name):
 
 def _impl(rctx):
     distdir = rctx.os.environ.get("RST_DISTDIR", "")
+    if distdir and not rctx.attr.offline_file:
+        fail("pin %s %s: no registry this machine reaches serves it (third_party/pins.json: offline kind unavailable); it builds only online, from its upstream URL" % (
+            rctx.attr.pin_name,
+            rctx.attr.version,
+        ))
     local = rctx.path("%s/%s" % (distdir, rctx.attr.offline_file)) if distdir else None
     if local and not local.exists:
         fail("pin %s %s: %s is not in the distfiles directory %s: run tools/setup" % (
@@ -72,7 +77,7 @@ pinned_archive = repository_rule(
         "sha256": attr.string(mandatory = True),
         "strip_prefix": attr.string(),
         "upstream_file": attr.string(doc = "The upstream URL is this one file (not an archive), saved under this name."),
-        "offline_file": attr.string(mandatory = True),
+        "offline_file": attr.string(),
         "offline_sha256": attr.string(mandatory = True),
         "offline_strip_prefix": attr.string(),
         "build_file": attr.label(mandatory = True, allow_single_file = True),

@@ -92,16 +92,56 @@ func TestCheckReleasesWorkflow(t *testing.T) {
 			t.Errorf("check-releases.yml is not triggered by %s", trigger)
 		}
 	}
-	var runsCheck, bumps, opensPR bool
+	var runsCheck, checksPins, bumps, opensPR bool
 	for _, job := range w.Jobs {
 		for _, s := range job.Steps {
 			runsCheck = runsCheck || strings.Contains(s.Run, "go run ./tools/release") && strings.Contains(s.Run, "--github-output")
+			checksPins = checksPins || strings.Contains(s.Run, "check --pins third_party/pins.json --github-output")
 			bumps = bumps || strings.Contains(s.Run, `go run ./tools/release bump "$TOOL" "$VERSION"`)
 			opensPR = opensPR || strings.Contains(s.Run, "gh pr create --base main")
 		}
 	}
-	if !runsCheck || !bumps || !opensPR {
-		t.Errorf("check-releases.yml: runs release check %v, bumps the pin %v, opens a pull request %v", runsCheck, bumps, opensPR)
+	if !runsCheck || !checksPins || !bumps || !opensPR {
+		t.Errorf("check-releases.yml: runs release check %v, with the parts of third_party/pins.json %v, bumps the pin %v, opens a pull request %v", runsCheck, checksPins, bumps, opensPR)
+	}
+	if _, err := os.Stat("../../third_party/pins.json"); err != nil {
+		t.Errorf("check-releases.yml checks third_party/pins.json: %v", err)
+	}
+
+	// One pull request per part whose pin needs bumping: a job over the check's pin matrix
+	// that runs bump-pin and opens the pull request with the description it wrote.
+	var raw struct {
+		Jobs map[string]struct {
+			If       string `yaml:"if"`
+			Outputs  map[string]string
+			Strategy struct {
+				Matrix string `yaml:"matrix"`
+			} `yaml:"strategy"`
+		} `yaml:"jobs"`
+	}
+	data, err := os.ReadFile(filepath.Join(workflows, "check-releases.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(data, &raw); err != nil {
+		t.Fatal(err)
+	}
+	check := raw.Jobs["check"]
+	if check.Outputs["pin_matrix"] != "${{ steps.check.outputs.pin_matrix }}" || check.Outputs["pin_count"] != "${{ steps.check.outputs.pin_count }}" {
+		t.Errorf("check job outputs = %v, want pin_matrix and pin_count", check.Outputs)
+	}
+	bumpPin := raw.Jobs["bump-pin"]
+	if bumpPin.Strategy.Matrix != "${{ fromJSON(needs.check.outputs.pin_matrix) }}" || !strings.Contains(bumpPin.If, "needs.check.outputs.pin_count != '0'") {
+		t.Errorf("bump-pin job: matrix %q, if %q", bumpPin.Strategy.Matrix, bumpPin.If)
+	}
+	var runsBumpPin, branch, bodyFile bool
+	for _, s := range w.Jobs["bump-pin"].Steps {
+		runsBumpPin = runsBumpPin || strings.Contains(s.Run, `go run ./tools/release bump-pin --body "$body" "$PART" "$VERSION"`)
+		branch = branch || strings.Contains(s.Run, `branch="bump/$PART"`) && s.Env["PART"] == "${{ matrix.part }}"
+		bodyFile = bodyFile || strings.Contains(s.Run, `gh pr create --base main --head "$branch" --title "$title" --body-file "$body"`)
+	}
+	if !runsBumpPin || !branch || !bodyFile {
+		t.Errorf("bump-pin job: runs bump-pin %v, on branch bump/<part> %v, opens the pull request with its description %v", runsBumpPin, branch, bodyFile)
 	}
 }
 

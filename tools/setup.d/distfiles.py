@@ -163,6 +163,9 @@ def main():
         if name.startswith("_"):
             continue
         off = pin["offline"]
+        if off["kind"] == "unavailable":
+            sys.exit(f"error: pin {name} {pin['version']}: no registry this machine reaches serves it ({off.get('why', 'no reason recorded')}); "
+                     "it builds only online, from its upstream URL")
         if off["kind"] == "crate":
             continue  # fetched by the crates repository rule through cargo (see the kinds above)
         dest = os.path.join(distdir, off["file"])

@@ -52,6 +52,7 @@ var commands = []command{
 	{"check", "compare upstream releases with ours and print what needs building", runCheck},
 	{"pins", "print the pinned version of each tool, or of those a commit changed", runPins},
 	{"bump", "move a tool's pin (go.mod, go.sum, version stamps) to an upstream version", runBump},
+	{"bump-pin", "move a part's pins in third_party/pins.json to an upstream release", runBumpPin},
 	{"checksums", "write checksums.txt (sha256sum format) for a release directory", runChecksums},
 	{"keygen", "write a cosign key pair for offline signing", runKeygen},
 	{"sign", "sign files with cosign, by key pair or keyless", runSign},

@@ -29,10 +29,15 @@ type apiFlags struct {
 func addAPIFlags(fs *flag.FlagSet) *apiFlags {
 	f := &apiFlags{}
 	fs.StringVar(&f.config, "config", "", "config file (default: the built-in tools/release/config.json)")
+	addClientFlags(fs, f)
+	return f
+}
+
+// addClientFlags adds the flags of the GitHub client alone (commands that read no config).
+func addClientFlags(fs *flag.FlagSet, f *apiFlags) {
 	fs.StringVar(&f.apiURL, "api-url", "", "GitHub API base URL (default $GITHUB_API_URL, else https://api.github.com/)")
 	fs.DurationVar(&f.timeout, "timeout", 2*time.Minute, "time limit of one HTTP attempt, including its body")
 	fs.IntVar(&f.retries, "retries", 5, "retries of a failed request (5xx, rate limits, timeouts), with exponential backoff")
-	return f
 }
 
 func (f *apiFlags) loadConfig(env Env) (*config.Config, error) {

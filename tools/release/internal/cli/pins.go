@@ -90,7 +90,7 @@ version}) and count=<n> to that file.`)
 	}
 	if *ghOutput != "" {
 		js, n := check.FormatMatrix(matrix)
-		return appendGitHubOutput(*ghOutput, js, n)
+		return appendGitHubOutput(*ghOutput, "matrix="+js, fmt.Sprintf("count=%d", n))
 	}
 	return nil
 }

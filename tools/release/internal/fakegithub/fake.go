@@ -21,6 +21,7 @@ type Server struct {
 	repos  map[string][]*Release
 	moved  map[string]string
 	faults []*Fault
+	files  map[string][]byte
 	nextID int64
 	stats  Stats
 }
@@ -33,6 +34,7 @@ type Release struct {
 	Commitish  string // target_commitish: where publishing a draft makes the tag
 	Draft, Pre bool
 	Assets     []*Asset
+	Source     []byte // the tag's source archive (AddSourceArchive); nil: none
 }
 
 // DefaultBranch is what GitHub records as target_commitish when a release
@@ -56,12 +58,13 @@ type Stats struct {
 	Replaced        int            // complete assets deleted or overwritten
 	StartersDeleted int            // leftovers of broken uploads removed
 	TokenLeaks      int            // token sent to the storage download URL
+	Downloads       int            // files served outside the API (release downloads, AddFile)
 	FaultsInjected  int
 }
 
 // New starts a fake; tests close it with t.Cleanup(s.Close).
 func New() *Server {
-	s := &Server{repos: map[string][]*Release{}, moved: map[string]string{}, nextID: 100}
+	s := &Server{repos: map[string][]*Release{}, moved: map[string]string{}, files: map[string][]byte{}, nextID: 100}
 	s.stats.UploadsByName = map[string]int{}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s

@@ -27,6 +27,9 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		s.download(w, r, seg[1])
 		return
 	}
+	if s.web(w, r) {
+		return
+	}
 	upload := seg[0] == "uploads"
 	if upload {
 		seg = seg[1:]

@@ -1,0 +1,284 @@
+// Package pins reads and rewrites third_party/pins.json: every pinned
+// upstream archive, with its upstream half (urls, sha256, strip_prefix), its
+// offline half (the same release as a registry serves it) and, for the parts
+// the daily check follows, where upstream publishes its releases ("upstream").
+// Rewriting keeps the file's order and layout, so a bump's diff is the bump.
+package pins
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/atomicfile"
+)
+
+// Path is where the pins live, relative to the repository's top directory.
+const Path = "third_party/pins.json"
+
+// Upstream kinds: where a part's releases are listed.
+const (
+	GitHubRelease = "github-release" // the GitHub releases of the repository its first URL names
+	GoDev         = "go"             // the Go project's list of stable releases
+	Zig           = "zig"            // the Zig project's download index
+	Gnome         = "gnome"          // the GNOME download server's cache.json of the module its URL names
+	RustDist      = "rust-dist"      // the Rust project's stable channel manifest beside its URL
+	Untracked     = "untracked"      // followed by nobody; "why" says why
+)
+
+// Kinds are the upstream kinds the check knows.
+var Kinds = []string{GitHubRelease, GoDev, Zig, Gnome, RustDist, Untracked}
+
+// Unavailable is the offline kind of a pin whose release no registry we
+// reach was found to serve: the offline setup must stop on it, not use
+// another release's file.
+const Unavailable = "unavailable"
+
+// File is a parsed pins.json.
+type File struct {
+	path string
+	root *object
+}
+
+// Load reads a pins.json.
+func Load(path string) (*File, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	f, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	f.path = path
+	return f, nil
+}
+
+// Parse parses a pins.json.
+func Parse(data []byte) (*File, error) {
+	n, err := parseJSON(data)
+	if err != nil {
+		return nil, fmt.Errorf("malformed JSON: %w", err)
+	}
+	if n.obj == nil {
+		return nil, fmt.Errorf("not a JSON object")
+	}
+	f := &File{root: n.obj}
+	for _, name := range f.Names() {
+		if f.root.get(name).obj == nil {
+			return nil, fmt.Errorf("pin %s is not an object", name)
+		}
+	}
+	return f, nil
+}
+
+// Bytes is the file's text.
+func (f *File) Bytes() []byte {
+	var b strings.Builder
+	(&node{obj: f.root}).write(&b, "")
+	b.WriteString("\n")
+	return []byte(b.String())
+}
+
+// Save writes the file back where it was loaded from, atomically.
+func (f *File) Save() error {
+	if f.path == "" {
+		return fmt.Errorf("pins: Save of a file not loaded from disk")
+	}
+	mode := os.FileMode(0o644)
+	if st, err := os.Stat(f.path); err == nil {
+		mode = st.Mode().Perm()
+	}
+	return atomicfile.Write(f.path, f.Bytes(), mode)
+}
+
+// Names are the pins' keys in file order; keys starting with "_" are comments.
+func (f *File) Names() []string {
+	var out []string
+	for _, k := range f.root.keys {
+		if !strings.HasPrefix(k, "_") {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// Pin returns the pin named name.
+func (f *File) Pin(name string) (*Pin, error) {
+	n := f.root.get(name)
+	if strings.HasPrefix(name, "_") || n == nil || n.obj == nil {
+		return nil, fmt.Errorf("no pin %q in %s", name, Path)
+	}
+	return &Pin{Name: name, o: n.obj}, nil
+}
+
+// Pin is one entry of the file.
+type Pin struct {
+	Name string
+	o    *object
+}
+
+func (p *Pin) Version() string     { return p.o.str("version") }
+func (p *Pin) URLs() []string      { return p.o.strs("urls") }
+func (p *Pin) SHA256() string      { return p.o.str("sha256") }
+func (p *Pin) StripPrefix() string { return p.o.str("strip_prefix") }
+
+// Offline returns a field of the offline half ("kind", "file", "sha256", ...).
+func (p *Pin) Offline(key string) string {
+	if n := p.o.get("offline"); n != nil && n.obj != nil {
+		return n.obj.str(key)
+	}
+	return ""
+}
+
+// OfflineKeys are the offline half's fields in file order.
+func (p *Pin) OfflineKeys() []string {
+	if n := p.o.get("offline"); n != nil && n.obj != nil {
+		return append([]string{}, n.obj.keys...)
+	}
+	return nil
+}
+
+func (p *Pin) SetVersion(v string)     { p.o.setStr("version", v) }
+func (p *Pin) SetURLs(urls []string)   { p.o.setStrs("urls", urls) }
+func (p *Pin) SetSHA256(s string)      { p.o.setStr("sha256", s) }
+func (p *Pin) SetStripPrefix(s string) { p.o.setStr("strip_prefix", s) }
+
+// SetOffline replaces the offline half by these key, value pairs, in order.
+func (p *Pin) SetOffline(pairs ...[2]string) {
+	o := newObject()
+	for _, kv := range pairs {
+		o.setStr(kv[0], kv[1])
+	}
+	p.o.set("offline", &node{obj: o})
+}
+
+// Upstream is a pin's "upstream": where its part's releases come from. The
+// rest (the GitHub repository, how a tag spells the version, the index a
+// kind reads) is derived from the pin's URLs and version, never restated.
+type Upstream struct {
+	Kind    string // one of Kinds; "" when Follows is set
+	Follows string // another pin, whose part this pin belongs to (same version, bumped together)
+	Part    string // the part's name, when not the pin's
+	Why     string // for Untracked: why nobody follows it
+}
+
+// Upstream returns the pin's upstream, or nil when it has none.
+func (p *Pin) Upstream() (*Upstream, error) {
+	n := p.o.get("upstream")
+	if n == nil {
+		return nil, nil
+	}
+	if n.obj == nil {
+		return nil, fmt.Errorf("pin %s: upstream is not an object", p.Name)
+	}
+	u := &Upstream{Kind: n.obj.str("kind"), Follows: n.obj.str("follows"), Part: n.obj.str("part"), Why: n.obj.str("why")}
+	for _, k := range n.obj.keys {
+		switch k {
+		case "kind", "follows", "part", "why":
+		default:
+			return nil, fmt.Errorf("pin %s: upstream has unknown field %q (known: kind, follows, part, why)", p.Name, k)
+		}
+	}
+	switch {
+	case u.Follows != "" && (u.Kind != "" || u.Part != ""):
+		return nil, fmt.Errorf("pin %s: upstream gives follows with kind or part: a follower takes both from the pin it follows", p.Name)
+	case u.Follows != "":
+	case !known(u.Kind):
+		return nil, fmt.Errorf("pin %s: unknown upstream kind %q (known: %s)", p.Name, u.Kind, strings.Join(Kinds, ", "))
+	case u.Kind == Untracked && u.Why == "":
+		return nil, fmt.Errorf("pin %s: upstream kind %s needs a why", p.Name, Untracked)
+	}
+	return u, nil
+}
+
+func known(kind string) bool {
+	for _, k := range Kinds {
+		if k == kind {
+			return true
+		}
+	}
+	return false
+}
+
+// Part is what one bump moves: a pin with an upstream and the pins that
+// follow it, or a pin nobody follows.
+type Part struct {
+	Name      string
+	Pins      []*Pin    // the leading pin first, then its followers in file order
+	Upstream  *Upstream // the leading pin's; nil when not tracked
+	Untracked string    // why the check does not follow it; "" when it does
+}
+
+// Version is the part's pinned version (its pins share it).
+func (p *Part) Version() string { return p.Pins[0].Version() }
+
+// Parts groups the pins into parts, in file order of their leading pins. A
+// pin without an upstream is a part of its own, not tracked, with the reason.
+func (f *File) Parts() ([]*Part, error) {
+	var parts []*Part
+	byPin := map[string]*Part{}
+	var followers []*Pin
+	for _, name := range f.Names() {
+		p, _ := f.Pin(name)
+		u, err := p.Upstream()
+		if err != nil {
+			return nil, err
+		}
+		if u != nil && u.Follows != "" {
+			followers = append(followers, p)
+			continue
+		}
+		part := &Part{Name: name, Pins: []*Pin{p}, Upstream: u}
+		switch {
+		case u == nil && len(p.URLs()) == 0:
+			part.Untracked = "offline only (no upstream URL): it comes with another pin's registry release"
+		case u == nil:
+			part.Untracked = Path + " gives it no upstream"
+		case u.Kind == Untracked:
+			part.Untracked = u.Why
+		}
+		if u != nil && u.Part != "" {
+			part.Name = u.Part
+		}
+		parts = append(parts, part)
+		byPin[name] = part
+	}
+	names := map[string]bool{}
+	for _, p := range parts {
+		if names[p.Name] {
+			return nil, fmt.Errorf("two parts named %s in %s", p.Name, Path)
+		}
+		names[p.Name] = true
+	}
+	for _, p := range followers {
+		u, _ := p.Upstream()
+		lead := byPin[u.Follows]
+		if lead == nil || lead.Untracked != "" {
+			return nil, fmt.Errorf("pin %s follows %q, which is not a tracked pin with an upstream kind", p.Name, u.Follows)
+		}
+		if p.Version() != lead.Version() {
+			return nil, fmt.Errorf("pin %s (version %s) follows %s (version %s): a part's pins share one version", p.Name, p.Version(), u.Follows, lead.Version())
+		}
+		lead.Pins = append(lead.Pins, p)
+	}
+	return parts, nil
+}
+
+// Part returns the part named name.
+func (f *File) Part(name string) (*Part, error) {
+	parts, err := f.Parts()
+	if err != nil {
+		return nil, err
+	}
+	var tracked []string
+	for _, p := range parts {
+		if p.Name == name {
+			return p, nil
+		}
+		if p.Untracked == "" {
+			tracked = append(tracked, p.Name)
+		}
+	}
+	return nil, fmt.Errorf("no part %q in %s (tracked: %s)", name, Path, strings.Join(tracked, ", "))
+}
