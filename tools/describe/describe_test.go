@@ -243,3 +243,43 @@ func TestDescribeGoLicenses(t *testing.T) {
 		}
 	}
 }
+
+// A failing run leaves an existing --out exactly as it was (and nothing beside it); a run that
+// succeeds replaces it whole.
+func TestFailureLeavesAnExistingOutput(t *testing.T) {
+	root, archive := tree(t)
+	outDir := t.TempDir()
+	out := filepath.Join(outDir, "t.spdx.json")
+	if err := os.WriteFile(out, []byte("the previous document\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	code := run([]string{"--archive", archive, "--root", root, "--out", out, filepath.Join(root, "components/bad.txt")}, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), "want `pin NAME`") {
+		t.Errorf("describe with a bad components file: exit %d, stderr %q", code, stderr.String())
+	}
+	if data, err := os.ReadFile(out); err != nil || string(data) != "the previous document\n" {
+		t.Errorf("a failed run changed --out: %q, %v", data, err)
+	}
+	if entries, _ := os.ReadDir(outDir); len(entries) != 1 {
+		t.Errorf("a failed run left %d entries beside --out", len(entries)-1)
+	}
+
+	stderr.Reset()
+	if code := run([]string{"--archive", archive, "--root", root, "--out", out, filepath.Join(root, "components/part.txt")}, &stderr); code != 0 {
+		t.Fatalf("describe: exit %d, stderr %q", code, stderr.String())
+	}
+	if data, _ := os.ReadFile(out); !bytes.HasPrefix(data, []byte("{\n")) || !bytes.Contains(data, []byte(`"spdxVersion": "SPDX-2.3"`)) {
+		t.Errorf("--out after a run that succeeded:\n%s", data)
+	}
+	if entries, _ := os.ReadDir(outDir); len(entries) != 1 {
+		t.Errorf("a run left %d entries beside --out", len(entries)-1)
+	}
+
+	// --out that cannot be written: exit 1, saying why
+	stderr.Reset()
+	missing := filepath.Join(outDir, "no", "such", "t.spdx.json")
+	if code := run([]string{"--archive", archive, "--root", root, "--out", missing, filepath.Join(root, "components/part.txt")}, &stderr); code != 1 || !strings.Contains(stderr.String(), missing) {
+		t.Errorf("describe --out %s: exit %d, stderr %q", missing, code, stderr.String())
+	}
+}

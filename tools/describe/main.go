@@ -565,7 +565,14 @@ func describe(archive, root string, componentFiles []string) (*document, error) 
 }
 
 func main() {
+	os.Exit(run(os.Args[1:], os.Stderr))
+}
+
+// run is the command: its exit status, 0 written, 1 on any error (an existing --out is then
+// left as it was), 2 bad usage.
+func run(args []string, stderr io.Writer) int {
 	fs := flag.NewFlagSet("describe", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	archive := fs.String("archive", "", "the release archive (.tar.zst)")
 	root := fs.String("root", ".", "the directory pins.json, go.mod/go.sum and Cargo.lock paths are relative to")
 	out := fs.String("out", "", "the SPDX 2.3 JSON document to write")
@@ -575,30 +582,59 @@ func main() {
 Writes the SPDX 2.3 JSON SBOM of a release archive: the archive, every program in it (with its
 sha256) and every component the bundle's parts are built from, read from the COMPONENTS_FILEs
 (lines "pin NAME", "cargo DIR [VENDOR]", "program NAME ...") through third_party/pins.json, go.mod/go.sum and
-Cargo.lock under --root. Exit status: 0 written, 1 on any error (nothing written), 2 bad usage.`)
+Cargo.lock under --root. Exit status: 0 written, 1 on any error (nothing written; an existing
+--out is left as it was), 2 bad usage.`)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(os.Args[1:]); err != nil {
+	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(0)
+			return 0
 		}
-		os.Exit(2)
+		return 2
 	}
 	if *archive == "" || *out == "" || fs.NArg() == 0 {
-		fmt.Fprintln(os.Stderr, "describe: --archive, --out and at least one components file are required (see --help)")
-		os.Exit(2)
+		fmt.Fprintln(stderr, "describe: --archive, --out and at least one components file are required (see --help)")
+		return 2
 	}
 	doc, err := describe(*archive, *root, fs.Args())
 	if err == nil {
 		var data []byte
 		data, err = json.MarshalIndent(doc, "", "  ")
 		if err == nil {
-			err = os.WriteFile(*out, append(data, '\n'), 0o644)
+			err = writeWhole(*out, append(data, '\n'))
 		}
 	}
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "describe:", err)
-		os.Remove(*out)
-		os.Exit(1)
+		fmt.Fprintln(stderr, "describe:", err)
+		return 1
 	}
+	return 0
+}
+
+// writeWhole writes data to path through a temporary file beside it, renamed over path only
+// once it is complete: path is the whole new document or, on any error, as it was before.
+func writeWhole(path string, data []byte) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if _, err = f.Write(data); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err = f.Chmod(0o644); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err = f.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err = os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
 }

@@ -34,6 +34,8 @@ type Options struct {
 	Raise   []string // MODULE@vVERSION: a dependency of the tool raised to a (fixed) release
 	Env     []string // environment of the go command (default os.Environ())
 	Logf    func(format string, args ...any)
+
+	rename func(oldpath, newpath string) error // replaces os.Rename when not nil (tests inject faults)
 }
 
 // Result says what a bump did.
@@ -240,7 +242,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 
-	// replace what differs, each file atomically
+	// replace what differs, all files or none: a half-bumped pin (go.mod of one version,
+	// stamp.bzl of another) would build something no one asked for
+	var write []atomicfile.File
 	for _, f := range Files {
 		newData, err := os.ReadFile(filepath.Join(scratch, f))
 		if err != nil {
@@ -248,15 +252,16 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		}
 		oldData, err := os.ReadFile(filepath.Join(opts.Dir, f))
 		if err != nil && !errors.Is(err, os.ErrNotExist) {
-			return nil, err
+			return nil, fmt.Errorf("reading the pin: %w", err)
 		}
 		if bytes.Equal(oldData, newData) {
 			continue
 		}
-		if err := atomicfile.Write(filepath.Join(opts.Dir, f), newData, 0o644); err != nil {
-			return nil, err
-		}
+		write = append(write, atomicfile.File{Path: filepath.Join(opts.Dir, f), Data: newData, Perm: 0o644})
 		res.Changed = append(res.Changed, f)
+	}
+	if err := (atomicfile.Writer{Rename: opts.rename}).WriteAll(write...); err != nil {
+		return nil, fmt.Errorf("replacing the pin's files in %s: %w", opts.Dir, err)
 	}
 	return res, nil
 }

@@ -283,3 +283,72 @@ func TestRaiseMovesADependencyUpOnly(t *testing.T) {
 		}
 	}
 }
+
+// The four files of a pin are replaced together or not at all: a failure renaming any one of
+// them into place leaves all four as they were (and nothing else behind), both when the pin
+// already has all four and when stamp.bzl and go.licenses are new.
+func TestBumpFailureAtAnyFileLeavesThePinWhole(t *testing.T) {
+	proxy := fakeProxy(t, []string{"v1.0.0", "v1.1.0"}, nil)
+	ctx := context.Background()
+	for _, fresh := range []bool{true, false} {
+		for step, file := range Files {
+			pin, env := setup(t, proxy, "v1.0.0")
+			if !fresh {
+				if _, err := Run(ctx, Options{Dir: pin, Version: "1.0.0", Env: env}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			before := snapshot(t, pin)
+			target := filepath.Join(pin, file)
+			failed := false
+			opts := Options{Dir: pin, Version: "1.1.0", Env: env, rename: func(oldpath, newpath string) error {
+				if newpath == target && !failed {
+					failed = true
+					return fmt.Errorf("injected fault")
+				}
+				return os.Rename(oldpath, newpath)
+			}}
+			_, err := Run(ctx, opts)
+			if err == nil || !strings.Contains(err.Error(), "injected fault") {
+				t.Errorf("fresh %v, failing at %s: error %v, want the injected fault", fresh, file, err)
+			}
+			if after := snapshot(t, pin); fmt.Sprint(after) != fmt.Sprint(before) {
+				t.Errorf("fresh %v, failing at %s (step %d) changed the pin:\nbefore %q\nafter  %q", fresh, file, step+1, before, after)
+			}
+		}
+	}
+}
+
+// The same with a real fault: go.licenses, the last file, is a directory.
+func TestBumpDoesNotHalfWriteWhenTheLastFileCannotBeReplaced(t *testing.T) {
+	proxy := fakeProxy(t, []string{"v1.0.0", "v1.1.0"}, nil)
+	pin, env := setup(t, proxy, "v1.0.0")
+	ctx := context.Background()
+	if _, err := Run(ctx, Options{Dir: pin, Version: "1.0.0", Env: env}); err != nil {
+		t.Fatal(err)
+	}
+	lic := filepath.Join(pin, LicensesFile)
+	if err := os.Remove(lic); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(lic, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	before := map[string]string{}
+	for _, f := range Files[:3] {
+		data, _ := os.ReadFile(filepath.Join(pin, f))
+		before[f] = string(data)
+	}
+	if _, err := Run(ctx, Options{Dir: pin, Version: "1.1.0", Env: env}); err == nil || !strings.Contains(err.Error(), lic) {
+		t.Errorf("bump with %s a directory: error %v, want one naming it", lic, err)
+	}
+	for _, f := range Files[:3] {
+		if data, _ := os.ReadFile(filepath.Join(pin, f)); string(data) != before[f] {
+			t.Errorf("%s changed though the bump failed:\n%s", f, data)
+		}
+	}
+	entries, _ := os.ReadDir(pin)
+	if len(entries) != 5 {
+		t.Errorf("the pin holds %d entries, want go.mod, go.sum, deps.go, stamp.bzl and go.licenses", len(entries))
+	}
+}

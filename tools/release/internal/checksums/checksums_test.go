@@ -74,18 +74,43 @@ func TestWriteLeavesNoTemporaryFiles(t *testing.T) {
 	}
 }
 
+// Write fails on a listed file it cannot hash, after hashing the ones before it, and leaves the
+// old checksums.txt as it was and nothing beside it. The failures are ones root cannot bypass
+// (so this runs as root too); an unreadable file, which root can read, is checked when not root.
 func TestWriteFailsWithoutReplacing(t *testing.T) {
-	if os.Getuid() == 0 {
-		t.Skip("root ignores file permissions")
-	}
-	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{"x.tar.zst": "x", FileName: "old\n"})
-	os.Chmod(filepath.Join(dir, "x.tar.zst"), 0)
-	if _, err := Write(dir, []string{"x.tar.zst"}); err == nil {
-		t.Fatal("Write succeeded on an unreadable file")
-	}
-	if data, _ := os.ReadFile(filepath.Join(dir, FileName)); string(data) != "old\n" {
-		t.Errorf("checksums.txt changed to %q", data)
+	for what, spoil := range map[string]func(path string) error{
+		"a directory": func(p string) error { os.Remove(p); return os.Mkdir(p, 0o755) },
+		"missing":     os.Remove,
+		"not a file":  func(p string) error { os.Remove(p); return os.Symlink("a.tar.zst", p) },
+		"unreadable":  func(p string) error { return os.Chmod(p, 0) },
+	} {
+		t.Run(what, func(t *testing.T) {
+			if what == "unreadable" && os.Getuid() == 0 {
+				t.Skip("root reads a file whatever its permissions; the other cases run as root")
+			}
+			dir := t.TempDir()
+			writeFiles(t, dir, map[string]string{"a.tar.zst": "a", "x.tar.zst": "x", FileName: "old\n"})
+			if err := spoil(filepath.Join(dir, "x.tar.zst")); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Write(dir, []string{"a.tar.zst", "x.tar.zst"})
+			if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "x.tar.zst")) {
+				t.Fatalf("Write with x.tar.zst %s: error %v, want one naming it", what, err)
+			}
+			if data, _ := os.ReadFile(filepath.Join(dir, FileName)); string(data) != "old\n" {
+				t.Errorf("checksums.txt changed to %q", data)
+			}
+			var left []string
+			entries, _ := os.ReadDir(dir)
+			for _, e := range entries {
+				if e.Name() != "x.tar.zst" {
+					left = append(left, e.Name())
+				}
+			}
+			if strings.Join(left, " ") != "a.tar.zst "+FileName {
+				t.Errorf("beside x.tar.zst the directory holds %v, want a.tar.zst and %s", left, FileName)
+			}
+		})
 	}
 }
 

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/atomicfile"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/ghapi"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/pinbump"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/pins"
@@ -29,10 +28,10 @@ through pip download, crate through cargo (the registry index's checksum).
 Debian halves are not looked up: such a pin's offline half becomes
 {"kind": "unavailable", "why": ...} with no file, so tools/setup stops on it
 rather than use another release's file. Nothing is written unless every file
-was fetched; the file is replaced atomically; bumping to the pinned version
-changes nothing. Prints "PART FROM -> TO" and each pin; --body writes the pull
-request's description, which says plainly when the bump cannot be built
-offline.`)
+was fetched; the file is replaced atomically, together with --body's file
+(both or neither); bumping to the pinned version changes nothing. Prints
+"PART FROM -> TO" and each pin; --body writes the pull request's
+description, which says plainly when the bump cannot be built offline.`)
 	repo := fs.String("repo", "", "the repository's top directory (default: the git work tree containing the current directory)")
 	pinsPath := fs.String("pins", "", "the pins file (default: REPO/"+pins.Path+")")
 	body := fs.String("body", "", "write the pull request's description (Markdown) to this file")
@@ -78,6 +77,7 @@ offline.`)
 	res, err := pinbump.Run(ctx, pinbump.Options{
 		File: file, Part: fs.Arg(0), Version: version, Sources: sources,
 		Warn: func(f string, a ...any) { env.logf("warning: "+f, a...) },
+		Body: *body, // written with pins.json, or neither
 	})
 	if err != nil {
 		return err
@@ -93,9 +93,6 @@ offline.`)
 			offline = "offline: unavailable: " + p.Offline.Missing
 		}
 		fmt.Fprintf(env.Stdout, "  %s: %s sha256 %s; %s\n", p.Name, strings.Join(p.URLs, " "), p.SHA256, offline)
-	}
-	if *body != "" {
-		return atomicfile.Write(*body, []byte(res.Body()), 0o644)
 	}
 	return nil
 }

@@ -124,3 +124,27 @@ func TestCheckAndBumpPins(t *testing.T) {
 		t.Error("a failed bump changed pins.json")
 	}
 }
+
+// bump-pin writes pins.json and --body together or neither: a description that cannot be
+// written leaves pins.json as it was, and the command fails.
+func TestBumpPinWritesPinsAndBodyTogether(t *testing.T) {
+	fake := fakegithub.New()
+	t.Cleanup(fake.Close)
+	fake.AddAsset(fake.AddRelease("containers/crun", "1.22", false, false), "crun-1.22.tar.gz", []byte("crun 1.22"))
+	dir := t.TempDir()
+	path := filepath.Join(dir, "pins.json")
+	os.WriteFile(path, []byte(cliPins), 0o644)
+	env := map[string]string{"GITHUB_API_URL": fake.APIURL()}
+	mirror := "--mirror=https://github.com/=" + fake.URL + "/"
+	body := filepath.Join(dir, "no", "such", "body.md")
+	code, out, errOut := run(t, env, "bump-pin", "--pins", path, mirror, "--body", body, "crun", "1.22")
+	if code != ExitFailure || !strings.Contains(errOut, body) {
+		t.Errorf("bump-pin --body %s: exit %d, stdout %q, stderr %q; want a failure naming it", body, code, out, errOut)
+	}
+	if after, _ := os.ReadFile(path); string(after) != cliPins {
+		t.Errorf("pins.json changed though its --body could not be written:\n%s", after)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("the directory holds %d entries, want pins.json only", len(entries))
+	}
+}

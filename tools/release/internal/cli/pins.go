@@ -31,9 +31,11 @@ func runPins(ctx context.Context, args []string, env Env) error {
 	fs := newFlags(env, "pins", "[flags]", `
 Prints each tool's pinned version (third_party/TOOL/go.mod), one "TOOL VERSION"
 line per tool. With --changed-since REV, only the tools whose pinned version
-differs from the one at git revision REV: the releases a commit asks for. With
---github-output, appends matrix=<json> (a GitHub Actions matrix of {tool,
-version}) and count=<n> to that file.`)
+differs from the one at git revision REV, or that had no go.mod there: the
+releases a commit asks for; a go.mod at REV that git cannot read or that names
+no version is an error, not a change. With --github-output, appends
+matrix=<json> (a GitHub Actions matrix of {tool, version}) and count=<n> to
+that file.`)
 	repo := fs.String("repo", "", "the repository's top directory (default: the git work tree containing the current directory)")
 	since := fs.String("changed-since", "", "only tools whose pin differs from the one at this git revision")
 	tool := fs.String("tool", "", "only this tool")
@@ -58,9 +60,10 @@ version}) and count=<n> to that file.`)
 		return err
 	}
 	if *since != "" {
-		cmd := exec.CommandContext(ctx, "git", "rev-parse", "--verify", "--quiet", *since+"^{commit}")
-		cmd.Dir = root
-		if err := cmd.Run(); err != nil {
+		if _, err := git(ctx, root, "rev-parse", "--git-dir"); err != nil {
+			return fmt.Errorf("--changed-since %s: %s is not a git work tree: %w", *since, root, err)
+		}
+		if _, err := git(ctx, root, "rev-parse", "--verify", "--quiet", *since+"^{commit}"); err != nil {
 			return usagef("--changed-since %s: not a commit of %s", *since, root)
 		}
 	}
@@ -76,14 +79,21 @@ version}) and count=<n> to that file.`)
 			return fmt.Errorf("%s: %w", rel, err)
 		}
 		if *since != "" {
-			cmd := exec.CommandContext(ctx, "git", "show", *since+":"+rel)
-			cmd.Dir = root
-			old, err := cmd.Output()
-			if err == nil {
-				if oldV, err := pinnedVersion(old); err == nil && oldV == v {
+			old, existed, err := fileAt(ctx, root, *since, rel)
+			if err != nil {
+				return err
+			}
+			// a tool new since REV counts as moved; a go.mod there that names no version
+			// cannot say whether the pin moved, so it is an error, not a reason to publish
+			if existed {
+				oldV, err := pinnedVersion(old)
+				if err != nil {
+					return fmt.Errorf("%s at %s: %w", rel, *since, err)
+				}
+				if oldV == v {
 					continue // the pin did not move
 				}
-			} // a tool new since REV counts as changed
+			}
 		}
 		matrix = append(matrix, check.MatrixEntry{Tool: t.Name, Version: v})
 		fmt.Fprintf(env.Stdout, "%s %s\n", t.Name, v)
@@ -93,4 +103,49 @@ version}) and count=<n> to that file.`)
 		return appendGitHubOutput(*ghOutput, "matrix="+js, fmt.Sprintf("count=%d", n))
 	}
 	return nil
+}
+
+// fileAt reads the file rel (relative to the work tree root) at git revision rev: existed is
+// false only when rev has no such path. Any other failure (rev unknown, an object missing,
+// not a repository, rel not a file) is an error, naming what git said.
+func fileAt(ctx context.Context, root, rev, rel string) (data []byte, existed bool, err error) {
+	path := filepath.ToSlash(rel)
+	entry, err := git(ctx, root, "ls-tree", "--full-tree", "-z", rev, "--", path)
+	if err != nil {
+		return nil, false, fmt.Errorf("%s at %s: %w", path, rev, err)
+	}
+	if len(entry) == 0 {
+		return nil, false, nil
+	}
+	// "<mode> <type> <object>\t<path>\x00"
+	meta, name, _ := strings.Cut(strings.TrimSuffix(string(entry), "\x00"), "\t")
+	f := strings.Fields(meta)
+	if name != path || len(f) != 3 {
+		return nil, false, fmt.Errorf("%s at %s: unexpected git ls-tree output %q", path, rev, entry)
+	}
+	if f[1] != "blob" {
+		return nil, false, fmt.Errorf("%s at %s is a %s, not a file", path, rev, f[1])
+	}
+	data, err = git(ctx, root, "cat-file", "blob", f[2])
+	if err != nil {
+		return nil, false, fmt.Errorf("%s at %s: %w", path, rev, err)
+	}
+	return data, true, nil
+}
+
+// git runs git in dir and returns its standard output; its error carries git's message.
+func git(ctx context.Context, dir string, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, "git", args...)
+	cmd.Dir = dir
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if msg == "" {
+			msg = err.Error()
+		}
+		return nil, fmt.Errorf("git %s: %s", strings.Join(args, " "), msg)
+	}
+	return out, nil
 }

@@ -80,3 +80,82 @@ func TestPins(t *testing.T) {
 		t.Errorf("pins with a go.mod naming no module: exit %d, stderr %q", code, errOut)
 	}
 }
+
+// --changed-since counts a pin as moved only when its go.mod differs at REV or did not exist
+// there; any other failure to read it at REV (a missing object, not a repository, an unreadable
+// go.mod) is an error, never a reason to build and publish.
+func TestPinsChangedSinceFailsOnGitErrors(t *testing.T) {
+	dir := pinsRepo(t)
+	git := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"}, args...)...)
+		cmd.Dir = dir
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+
+	// a tool new since REV counts as moved
+	if err := os.MkdirAll(filepath.Join(dir, "third_party/new"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	git("mv", "third_party/skopeo", "third_party/new/skopeo")
+	git("commit", "-q", "-m", "three: skopeo's pin moves away")
+	git("mv", "third_party/new/skopeo", "third_party/skopeo")
+	git("commit", "-q", "-m", "four: and comes back")
+	if code, out, errOut := run(t, nil, "pins", "--repo", dir, "--changed-since", "HEAD^"); code != ExitOK || out != "skopeo 1.19.0\n" {
+		t.Errorf("pins --changed-since HEAD^ (skopeo's go.mod absent there): exit %d, stdout %q, stderr %q; want skopeo", code, out, errOut)
+	}
+
+	// the go.mod's object at REV is missing (a broken or partial clone): an error
+	blob := git("rev-parse", "HEAD~3:third_party/buildah/go.mod")
+	if err := os.Remove(filepath.Join(dir, ".git", "objects", blob[:2], blob[2:])); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := run(t, nil, "pins", "--repo", dir, "--changed-since", "HEAD~3")
+	if code != ExitFailure || !strings.Contains(errOut, "third_party/buildah/go.mod at HEAD~3") || strings.Contains(out, "buildah") {
+		t.Errorf("pins --changed-since with buildah's go.mod unreadable at REV: exit %d, stdout %q, stderr %q; want a failure naming it", code, out, errOut)
+	}
+
+	// not a git repository at all
+	notRepo := t.TempDir()
+	for _, tool := range []string{"podman", "buildah", "skopeo"} {
+		data, err := os.ReadFile(filepath.Join(dir, "third_party", tool, "go.mod"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.MkdirAll(filepath.Join(notRepo, "third_party", tool), 0o755)
+		if err := os.WriteFile(filepath.Join(notRepo, "third_party", tool, "go.mod"), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, out, errOut = run(t, map[string]string{}, "pins", "--repo", notRepo, "--changed-since", "HEAD")
+	if code == ExitOK || out != "" || !strings.Contains(errOut, "not a git repository") {
+		t.Errorf("pins --changed-since in a directory that is not a repository: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
+
+// A go.mod at REV that names no pinned version cannot tell whether the pin moved: an error.
+func TestPinsChangedSinceFailsOnAnUnreadableOldPin(t *testing.T) {
+	dir := pinsRepo(t)
+	git := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"}, args...)...)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	gomod := filepath.Join(dir, "third_party/skopeo/go.mod")
+	good, _ := os.ReadFile(gomod)
+	os.WriteFile(gomod, []byte("module example.com/pin\n"), 0o644)
+	git("commit", "-q", "-a", "-m", "three: a broken pin")
+	os.WriteFile(gomod, good, 0o644)
+	git("commit", "-q", "-a", "-m", "four: mended")
+	code, out, errOut := run(t, nil, "pins", "--repo", dir, "--changed-since", "HEAD^")
+	if code != ExitFailure || !strings.Contains(errOut, "third_party/skopeo/go.mod at HEAD^: want exactly one single-line require") || strings.Contains(out, "skopeo") {
+		t.Errorf("pins --changed-since with skopeo's go.mod unreadable at REV: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}

@@ -13,10 +13,12 @@ func runSign(ctx context.Context, args []string, env Env) error {
 	fs := newFlags(env, "sign", "(--key cosign.key | --keyless) (FILE... | --tool T [--bundles FILE] DIR)", `
 Sign each FILE with cosign and write FILE.sig (base64 signature). Each FILE
 must be a regular file, not a symlink or a directory; if one is not, nothing
-is signed. With --tool T, the files are T's archives in the release
-directory DIR, as its bundles.json lists them, and DIR/checksums.txt, which
-must list exactly those archives with their digests: what publish needs
-signed.
+is signed. Every FILE is signed before any signature is written, and then
+all are written or none: when signing or writing any fails, no new signature
+file is left and those there before are unchanged. With --tool T, the files
+are T's archives in the release directory DIR, as its bundles.json lists
+them, and DIR/checksums.txt, which must list exactly those archives with
+their digests: what publish needs signed.
 
 --key signs offline with a cosign private key (password in $COSIGN_PASSWORD);
 nothing is sent to a transparency log. Verify with 'release verify --key
@@ -70,10 +72,13 @@ RE and URL as tools/release/README.md gives them.`)
 	default:
 		return usagef("give --key cosign.key, or --keyless")
 	}
+	// every file is signed before any signature is written, and then all are written or none:
+	// a run that fails half-way leaves no signatures of the first files to be taken for a
+	// finished one
+	if err := signing.SignAll(signer, files); err != nil {
+		return err
+	}
 	for _, f := range files {
-		if err := signer.Sign(f); err != nil {
-			return err
-		}
 		fmt.Fprintf(env.Stdout, "signed %s\n", filepath.Clean(f))
 	}
 	return nil

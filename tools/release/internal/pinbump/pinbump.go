@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/atomicfile"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/pins"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/upstream"
 )
@@ -21,6 +22,7 @@ type Options struct {
 	Version string // "" = upstream's newest stable release
 	Sources *upstream.Sources
 	Warn    func(format string, args ...any)
+	Body    string // when not "", the pull request's description (Result.Body) is written here, with the file or not at all
 }
 
 // Result is what a bump did.
@@ -112,7 +114,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		p.SetStripPrefix(strings.ReplaceAll(p.StripPrefix(), res.From, res.To))
 		p.SetOffline(r.Offline.Fields...)
 	}
-	if err := o.File.Save(); err != nil {
+	var extra []atomicfile.File
+	if o.Body != "" {
+		extra = append(extra, atomicfile.File{Path: o.Body, Data: []byte(res.Body()), Perm: 0o644})
+	}
+	if err := o.File.Save(extra...); err != nil {
 		return nil, err
 	}
 	return res, nil

@@ -80,8 +80,9 @@ func (f *File) Bytes() []byte {
 	return []byte(b.String())
 }
 
-// Save writes the file back where it was loaded from, atomically.
-func (f *File) Save() error {
+// Save writes the file back where it was loaded from, atomically, together with the extra
+// files: all of them or, when any cannot be written, none.
+func (f *File) Save(extra ...atomicfile.File) error {
 	if f.path == "" {
 		return fmt.Errorf("pins: Save of a file not loaded from disk")
 	}
@@ -89,7 +90,7 @@ func (f *File) Save() error {
 	if st, err := os.Stat(f.path); err == nil {
 		mode = st.Mode().Perm()
 	}
-	return atomicfile.Write(f.path, f.Bytes(), mode)
+	return atomicfile.WriteAll(append([]atomicfile.File{{Path: f.path, Data: f.Bytes(), Perm: mode}}, extra...)...)
 }
 
 // Names are the pins' keys in file order; keys starting with "_" are comments.

@@ -13,37 +13,52 @@ import (
 )
 
 // WriteBundle writes path.sigstore.json and the path.sig and path.pem
-// taken from it.
+// taken from it, all three or none.
 func WriteBundle(path string, b *protobundle.Bundle) error {
-	bundleJSON, err := protojson.Marshal(b)
+	files, err := bundleFiles(path, b)
 	if err != nil {
 		return err
 	}
-	if err := atomicfile.Write(path+BundleSuffix, bundleJSON, 0o644); err != nil {
-		return err
-	}
-	return writeDerived(path, b)
+	return atomicfile.WriteAll(files...)
 }
 
-func writeDerived(path string, b *protobundle.Bundle) error {
+// bundleFiles are path.sigstore.json, path.sig and path.pem of a bundle.
+func bundleFiles(path string, b *protobundle.Bundle) ([]atomicfile.File, error) {
+	bundleJSON, err := protojson.Marshal(b)
+	if err != nil {
+		return nil, err
+	}
+	derived, err := derivedFiles(path, b)
+	if err != nil {
+		return nil, err
+	}
+	return append([]atomicfile.File{{Path: path + BundleSuffix, Data: bundleJSON, Perm: 0o644}}, derived...), nil
+}
+
+// derivedFiles are path.sig and path.pem, taken from a bundle.
+func derivedFiles(path string, b *protobundle.Bundle) ([]atomicfile.File, error) {
 	sig, certPEM, err := material(b)
 	if err != nil {
-		return fmt.Errorf("%s: %w", path+BundleSuffix, err)
+		return nil, fmt.Errorf("%s: %w", path+BundleSuffix, err)
 	}
-	if err := atomicfile.Write(path+SigSuffix, sig, 0o644); err != nil {
-		return err
-	}
-	return atomicfile.Write(path+CertSuffix, certPEM, 0o644)
+	return []atomicfile.File{
+		{Path: path + SigSuffix, Data: sig, Perm: 0o644},
+		{Path: path + CertSuffix, Data: certPEM, Perm: 0o644},
+	}, nil
 }
 
 // DeriveFromBundle writes path.sig and path.pem from path.sigstore.json,
-// so that all three come from one signing.
+// so that all three come from one signing; both or neither.
 func DeriveFromBundle(path string) error {
 	b, err := bundle.LoadJSONFromPath(path + BundleSuffix)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path+BundleSuffix, err)
 	}
-	return writeDerived(path, b.Bundle)
+	files, err := derivedFiles(path, b.Bundle)
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteAll(files...)
 }
 
 // material is the base64 signature and the PEM certificate of a bundle.

@@ -26,10 +26,11 @@ func GenerateKeyPair(prefix string, password []byte) (keyPath, pubPath string, e
 	if err != nil {
 		return "", "", fmt.Errorf("generating key pair: %w", err)
 	}
-	if err := atomicfile.Write(keyPath, kb.PrivateBytes, 0o600); err != nil {
-		return "", "", err
-	}
-	if err := atomicfile.Write(pubPath, kb.PublicBytes, 0o644); err != nil {
+	// both or neither: a lone private key would make the next keygen refuse to run
+	if err := atomicfile.WriteAll(
+		atomicfile.File{Path: keyPath, Data: kb.PrivateBytes, Perm: 0o600},
+		atomicfile.File{Path: pubPath, Data: kb.PublicBytes, Perm: 0o644},
+	); err != nil {
 		return "", "", err
 	}
 	return keyPath, pubPath, nil
@@ -56,16 +57,25 @@ func LoadKeySigner(path string, password []byte) (*KeySigner, error) {
 
 // Sign writes path.sig.
 func (s *KeySigner) Sign(path string) error {
-	f, err := os.Open(path)
+	files, err := s.Material(path)
 	if err != nil {
 		return err
+	}
+	return atomicfile.WriteAll(files...)
+}
+
+// Material implements Signer: path.sig.
+func (s *KeySigner) Material(path string) ([]atomicfile.File, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
 	}
 	defer f.Close()
 	sig, err := s.sv.SignMessage(f)
 	if err != nil {
-		return fmt.Errorf("signing %s: %w", path, err)
+		return nil, fmt.Errorf("signing %s: %w", path, err)
 	}
-	return atomicfile.Write(path+SigSuffix, []byte(base64.StdEncoding.EncodeToString(sig)), 0o644)
+	return []atomicfile.File{{Path: path + SigSuffix, Data: []byte(base64.StdEncoding.EncodeToString(sig)), Perm: 0o644}}, nil
 }
 
 // KeyVerifier checks path.sig against a cosign public key.

@@ -139,3 +139,29 @@ func TestCosignCLIVerifiesOurSignatures(t *testing.T) {
 		t.Errorf("our verifier rejects cosign's signature: %v", err)
 	}
 }
+
+// SignAll signs every file before it writes any signature: when signing file N+1 fails, the
+// first N get none, and a signature there before is left as it was.
+func TestSignAllWritesNothingWhenOneFails(t *testing.T) {
+	dir, key, _ := keyPair(t, "pw")
+	signer, err := LoadKeySigner(key, []byte("pw"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []string
+	for _, n := range []string{"a.tar.zst", "b.tar.zst", "c.tar.zst"} {
+		files = append(files, filepath.Join(dir, n))
+		writeFile(t, filepath.Join(dir, n), n)
+	}
+	writeFile(t, files[0]+SigSuffix, "an older signature")
+	os.Remove(files[2]) // signing c fails: it is gone
+	if err := SignAll(signer, files); err == nil || !strings.Contains(err.Error(), "c.tar.zst") || !strings.Contains(err.Error(), "no signature written") {
+		t.Errorf("SignAll with c.tar.zst missing: %v", err)
+	}
+	if data, _ := os.ReadFile(files[0] + SigSuffix); string(data) != "an older signature" {
+		t.Errorf("a.tar.zst.sig changed to %q", data)
+	}
+	if _, err := os.Lstat(files[1] + SigSuffix); !os.IsNotExist(err) {
+		t.Errorf("b.tar.zst.sig exists (%v) though signing c.tar.zst failed", err)
+	}
+}

@@ -9,6 +9,8 @@ import (
 	"github.com/sigstore/cosign/v2/pkg/providers"
 	_ "github.com/sigstore/cosign/v2/pkg/providers/github" // registers the GitHub Actions OIDC provider
 	"github.com/sigstore/sigstore-go/pkg/sign"
+
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/atomicfile"
 )
 
 // Sigstore's public-good instances, used by keyless signing.
@@ -31,25 +33,34 @@ type KeylessSigner struct {
 	TransparencyLogs []sign.Transparency
 }
 
-// Sign writes path.sig, path.pem and path.sigstore.json.
+// Sign writes path.sig, path.pem and path.sigstore.json, all three or none.
 func (s *KeylessSigner) Sign(path string) error {
+	files, err := s.Material(path)
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteAll(files...)
+}
+
+// Material implements Signer: path.sigstore.json, path.sig and path.pem.
+func (s *KeylessSigner) Material(path string) ([]atomicfile.File, error) {
 	token := s.IDToken
 	if token == "" {
 		if !providers.Enabled(s.Ctx) {
-			return fmt.Errorf("keyless signing needs an OIDC identity token: run in GitHub Actions with `permissions: id-token: write`, or set SIGSTORE_ID_TOKEN")
+			return nil, fmt.Errorf("keyless signing needs an OIDC identity token: run in GitHub Actions with `permissions: id-token: write`, or set SIGSTORE_ID_TOKEN")
 		}
 		var err error
 		if token, err = providers.Provide(s.Ctx, "sigstore"); err != nil {
-			return fmt.Errorf("fetching OIDC token: %w", err)
+			return nil, fmt.Errorf("fetching OIDC token: %w", err)
 		}
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	keypair, err := sign.NewEphemeralKeypair(nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	tlogs := s.TransparencyLogs
 	if tlogs == nil {
@@ -62,7 +73,7 @@ func (s *KeylessSigner) Sign(path string) error {
 		Context:                    s.Ctx,
 	})
 	if err != nil {
-		return fmt.Errorf("keyless signing of %s: %w", path, err)
+		return nil, fmt.Errorf("keyless signing of %s: %w", path, err)
 	}
-	return WriteBundle(path, b)
+	return bundleFiles(path, b)
 }

@@ -153,6 +153,47 @@ func TestWriteAndDeriveFromBundle(t *testing.T) {
 	}
 }
 
+// The bundle, .sig and .pem are written together or not at all.
+func TestWriteBundleWritesAllThreeOrNone(t *testing.T) {
+	b := &protobundle.Bundle{
+		MediaType: "application/vnd.dev.sigstore.bundle.v0.3+json",
+		VerificationMaterial: &protobundle.VerificationMaterial{
+			Content: &protobundle.VerificationMaterial_Certificate{Certificate: &protocommon.X509Certificate{RawBytes: []byte("cert-der")}},
+		},
+		Content: &protobundle.Bundle_MessageSignature{MessageSignature: &protocommon.MessageSignature{
+			MessageDigest: &protocommon.HashOutput{Algorithm: protocommon.HashAlgorithm_SHA2_256, Digest: make([]byte, 32)},
+			Signature:     []byte("raw-signature"),
+		}},
+	}
+	path := filepath.Join(t.TempDir(), "podman-full-linux-arm64.tar.zst")
+	if err := os.Mkdir(path+CertSuffix, 0o755); err != nil { // the .pem cannot be written
+		t.Fatal(err)
+	}
+	if err := WriteBundle(path, b); err == nil || !strings.Contains(err.Error(), path+CertSuffix) {
+		t.Errorf("WriteBundle with the .pem a directory: %v", err)
+	}
+	for _, suffix := range []string{BundleSuffix, SigSuffix} {
+		if _, err := os.Lstat(path + suffix); !os.IsNotExist(err) {
+			t.Errorf("%s was written (%v) though the .pem could not be", path+suffix, err)
+		}
+	}
+	if err := os.Remove(path + CertSuffix); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteBundle(path, b); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(path + SigSuffix)
+	os.Remove(path + CertSuffix)
+	os.Mkdir(path+CertSuffix, 0o755)
+	if err := DeriveFromBundle(path); err == nil {
+		t.Error("DeriveFromBundle with the .pem a directory succeeded")
+	}
+	if _, err := os.Lstat(path + SigSuffix); !os.IsNotExist(err) {
+		t.Errorf("DeriveFromBundle wrote the .sig (%v) though the .pem could not be", err)
+	}
+}
+
 // The GitHub Actions half of keyless signing: the OIDC token is fetched with
 // the runner's request token and audience "sigstore", and sent to Fulcio
 // with a proof of possession of the ephemeral key. Fulcio here refuses, so

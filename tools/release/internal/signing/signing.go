@@ -9,6 +9,8 @@ package signing
 import (
 	"fmt"
 	"strings"
+
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/atomicfile"
 )
 
 // File name suffixes of the signature material of a file.
@@ -18,9 +20,27 @@ const (
 	BundleSuffix = ".sigstore.json"
 )
 
-// Signer signs a file and writes its signature material beside it.
+// Signer signs files.
 type Signer interface {
+	// Sign signs path and writes its signature material beside it, all files or none.
 	Sign(path string) error
+	// Material signs path and returns its signature material, the files to write beside it.
+	Material(path string) ([]atomicfile.File, error)
+}
+
+// SignAll signs every path and writes all their signature material, or none of it: when
+// signing any of them or writing any file fails, no new file is left and the files there
+// before are as they were.
+func SignAll(s Signer, paths []string) error {
+	var all []atomicfile.File
+	for _, p := range paths {
+		files, err := s.Material(p)
+		if err != nil {
+			return fmt.Errorf("%w (no signature written)", err)
+		}
+		all = append(all, files...)
+	}
+	return atomicfile.WriteAll(all...)
 }
 
 // Verifier checks a file against the signature material beside it.
