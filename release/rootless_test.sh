@@ -17,7 +17,10 @@ fail() {
   exit 1
 }
 [ "$(id -u)" = 0 ] || fail "needs root (to make the user's namespace and mount cgroup2)"
-tools/bazel build //release:podman_full_amd64 //test/netprobe >/dev/null 2>&1 || fail "building the archive failed"
+build_log=$(mktemp)
+tools/bazel build //release:podman_full_amd64 //test/netprobe >"$build_log" 2>&1 ||
+  { tail -n 30 "$build_log" >&2; rm -f "$build_log"; fail "building the archive and the probe failed (Bazel's output above)"; }
+rm -f "$build_log"
 archive=$ws/$(tools/bazel cquery --output=files //release:podman_full_amd64 2>/dev/null)
 probe=$ws/$(tools/bazel cquery --output=files //test/netprobe 2>/dev/null)
 top=$(tar --zstd -tf "$archive" | awk -F/ 'NR == 1 { print $1 }')
@@ -26,10 +29,21 @@ work=$(mktemp -d /var/tmp/rst-rootless.XXXXXX)
 chmod 0755 "$work"
 user=nobody
 uid=$(id -u $user) gid=$(id -g $user)
+# the processes this test started: the user's whose HOME is the test's (podman and what it starts:
+# conmon, pasta, the container's probe, podman's pause process); no other process of the user
+ours() {
+  local p
+  for p in $(pgrep -u "$uid"); do
+    tr '\0' '\n' 2>/dev/null <"/proc/$p/environ" | grep -qxF "HOME=$work/home" && echo "$p"
+  done
+}
 cleanup() {
-  # the user's containers and processes, then its files (podman's own storage is the user's)
-  pkill -u "$uid" -f 'netprobe|conmon|pasta|podman' 2>/dev/null || true
+  local left
+  left=$(ours)
+  [ -z "$left" ] || kill $left 2>/dev/null || true
   sleep 1
+  left=$(ours)
+  [ -z "$left" ] || kill -9 $left 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -72,10 +86,13 @@ read -r rootless runtime pasta_path <<<"$(sed "s#$work/unpacked here#BUNDLE#g" "
   fail "rootless podman uses $(cat "$work/info"), not the bundle's crun and pasta"
 as_user "$podman" import "$work/image.tar" localhost/probe:v1 >/dev/null 2>"$work/err" ||
   { cat "$work/err"; fail "podman import as $user failed"; }
-out=$(as_user "$podman" run --rm --cgroups=disabled localhost/probe:v1 /bin/netprobe get 127.0.0.1:1 2>&1 || true)
-case "$out" in
-*"connection refused"*) ;;
-*) fail "a rootless container did not run (want netprobe's connection refused): $out" ;;
+# the probe itself must run and fail its way: exit 1 with its own message (podman's own failures
+# exit 125-127)
+rc=0
+out=$(as_user "$podman" run --rm --cgroups=disabled localhost/probe:v1 /bin/netprobe get 127.0.0.1:1 2>&1) || rc=$?
+case "$rc:$out" in
+"1:netprobe: "*"connection refused"*) ;;
+*) fail "a rootless container did not run (want netprobe's exit 1 with connection refused, got exit $rc): $out" ;;
 esac
 port=$((20000 + RANDOM % 20000))
 as_user "$podman" run -d --cgroups=disabled --name srv -p "127.0.0.1:$port:8080" localhost/probe:v1 \

@@ -64,6 +64,11 @@ core() { # PREFIX PORT
 65534:65534 /data/nobody/file
 0:0 /www/index.html" "$out"
 
+  # the container's root file system is the kernel's overlay (rootless too: podman mounts it in the
+  # user namespace since Linux 5.13), not FUSE (fuse-overlayfs would show fuse.fuse-overlayfs)
+  out=$(t 120 podman run --rm localhost/bb:1 awk '$5 == "/" { for (i = 7; i <= NF; i++) if ($i == "-") { print $(i + 1); exit } }' /proc/self/mountinfo)
+  eq "$p/rootfs-on-overlay" overlay "$out"
+
   # run, logs, exec, ps, stop (SIGTERM reaches the process under the bundle's catatonit), rm
   t 120 podman run -d --name s1 --init localhost/bb:1 sh -c 'trap "echo got-term; exit 7" TERM; echo started; while :; do sleep 1; done' >/dev/null ||
     { fail "$p/run-detached" "$(why "podman run -d failed")"; return; }
@@ -152,7 +157,7 @@ if [ "$CGROUP" = v1 ]; then
   exit 0
 fi
 
-core_names="import multi-uid-image logs exec-init-pid1 init-is-the-bundles-catatonit ps stop-sigterm rm memory-limit-oom-kill pids-limit-fork-fails cpus-limit bridge-by-name published-port"
+core_names="import multi-uid-image rootfs-on-overlay logs exec-init-pid1 init-is-the-bundles-catatonit ps stop-sigterm rm memory-limit-oom-kill pids-limit-fork-fails cpus-limit bridge-by-name published-port"
 echo "PLAN install info $(printf 'root/%s ' $core_names)rootless/info rootless/subuid-map $(printf 'rootless/%s ' $core_names)rootless/limits-from-a-non-delegated-cgroup"
 
 install_bundle "/opt/rst tools" /etc/containers && ok install || { fail install "unpacking or installing the configuration failed"; exit 0; }

@@ -256,25 +256,70 @@ func TestPublishWorkflow(t *testing.T) {
 	}
 }
 
-// Pull requests test through the remote cache read-only, main read-write.
-func TestTestWorkflowUsesRemoteCache(t *testing.T) {
+// The test workflow runs exactly what .ci/run runs, and .ci/run exactly the README's two
+// commands: one green means one thing, and none of the three can drift from the others.
+// Pull requests read the remote cache only, main writes it too.
+func TestTestWorkflowRunsTheREADMEsTwoCommands(t *testing.T) {
 	w := load(t, "test.yml")
 	for _, trigger := range []string{"pull_request", "push"} {
 		if _, ok := w.On[trigger]; !ok {
 			t.Errorf("test.yml is not triggered by %s", trigger)
 		}
 	}
-	var found bool
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(string(readme), "## The two commands\n")
+	_, block, ok2 := strings.Cut(after, "```sh\n")
+	block, _, ok3 := strings.Cut(block, "```")
+	if !ok || !ok2 || !ok3 {
+		t.Fatal("README.md: no ```sh block under \"## The two commands\"")
+	}
+	var want []string
+	for _, line := range strings.Split(block, "\n") {
+		if cmd, _, _ := strings.Cut(line, "#"); strings.TrimSpace(cmd) != "" {
+			want = append(want, strings.TrimSpace(cmd))
+		}
+	}
+	ci, err := os.ReadFile("../../.ci/run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, line := range strings.Split(string(ci), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "set ") || strings.HasPrefix(line, "cd ") {
+			continue
+		}
+		got = append(got, strings.TrimPrefix(line, "exec "))
+	}
+	if strings.Join(got, "; ") != strings.Join(want, "; ") || len(want) != 2 {
+		t.Errorf(".ci/run runs %q, the README's two commands are %q", got, want)
+	}
+	var runs []string
 	for _, job := range w.Jobs {
 		for _, s := range job.Steps {
-			if strings.Contains(s.Run, "bazel test ${RST_REMOTE_CACHE:+--config=$CACHE_CONFIG} //...") {
-				found = s.Env["RST_REMOTE_CACHE"] == "${{ secrets.BAZEL_REMOTE_CACHE }}" &&
-					s.Env["CACHE_CONFIG"] == "${{ github.event_name == 'push' && 'cache' || 'cache-ro' }}"
+			if s.Run == "" {
+				continue
+			}
+			runs = append(runs, s.Run)
+			if !strings.HasPrefix(s.Run, "sudo ") || !strings.HasSuffix(strings.TrimSpace(s.Run), " .ci/run") {
+				t.Errorf("test.yml: step %q is not .ci/run as root", s.Run)
+			}
+			if s.Env["RST_REMOTE_CACHE"] != "${{ secrets.BAZEL_REMOTE_CACHE }}" ||
+				s.Env["RST_REMOTE_UPLOAD"] != "${{ github.event_name == 'push' && '1' || '0' }}" {
+				t.Errorf("test.yml: .ci/run does not read the remote cache on pull requests and write it on main: %v", s.Env)
+			}
+			for _, v := range []string{"RST_REMOTE_CACHE", "RST_REMOTE_UPLOAD"} {
+				if !strings.Contains(s.Run, `"`+v+`=$`+v+`"`) {
+					t.Errorf("test.yml: sudo drops %s (pass it through env)", v)
+				}
 			}
 		}
 	}
-	if !found {
-		t.Error("test.yml: no `bazel test //...` step using --config=cache on push and --config=cache-ro on pull requests")
+	if len(runs) != 1 {
+		t.Errorf("test.yml runs %d commands, want exactly one (.ci/run): %q", len(runs), runs)
 	}
 }
 

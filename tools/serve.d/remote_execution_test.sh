@@ -44,7 +44,7 @@ build() {
 
 build remote --config=remote
 remote=$(processes "$work/remote.summary" remote) || fail "build remote ran no action remotely: $(cat "$work/remote.summary")"
-if other=$(processes "$work/remote.summary" processwrapper-sandbox); then
+if other=$(processes "$work/remote.summary" local); then
   fail "build remote ran $other action(s) locally: $(cat "$work/remote.summary")"
 fi
 # the local build must not see the executor (tools/bazel adds --remote_executor when it is set)
