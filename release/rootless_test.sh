@@ -34,7 +34,7 @@ uid=$(id -u $user) gid=$(id -g $user)
 ours() {
   local p
   for p in $(pgrep -u "$uid"); do
-    tr '\0' '\n' 2>/dev/null <"/proc/$p/environ" | grep -qxF "HOME=$work/home" && echo "$p"
+    if tr '\0' '\n' 2>/dev/null <"/proc/$p/environ" | grep -qxF "HOME=$work/home"; then echo "$p"; fi
   done
 }
 cleanup() {
