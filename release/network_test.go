@@ -3,6 +3,7 @@ package release_test
 import (
 	"flag"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -78,14 +79,25 @@ func TestBridgeNetworking(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := strings.TrimSpace(mustPM("pull", "-q", "--signature-policy="+cfg.PolicyJSON, "oci:"+layout+":v1"))
-	mustPM("network", "create", "--subnet", "10.89.77.0/24", "probenet")
+	const probeSubnet = "10.89.77.0/24"
+	mustPM("network", "create", "--subnet", probeSubnet, "probenet")
 	t.Cleanup(func() { pm("rm", "-f", "-t", "0", "srv") })
 	mustPM("run", "-d", "--cgroups=disabled", "--network", "probenet", "--name", "srv",
 		"-p", "127.0.0.1:18080:8080", id, "/bin/netprobe", "serve", "8080", "hello from srv")
 
+	// the network backend and its DNS server are the bundle's own
+	lib := filepath.Join(dir, *tool+"-v"+version, "lib", "podman")
+	backend := mustPM("info", "--format", "{{.Host.NetworkBackendInfo.Path}} {{.Host.NetworkBackendInfo.DNS.Path}}")
+	if want := filepath.Join(lib, "netavark") + " " + filepath.Join(lib, "aardvark-dns") + "\n"; backend != want {
+		t.Errorf("podman-full's network backend and DNS server: %q, want the bundle's %q", backend, want)
+	}
+	// srv is on probenet's subnet
+	addr := strings.TrimSpace(mustPM("inspect", "--format", "{{.NetworkSettings.Networks.probenet.IPAddress}}", "srv"))
+	if _, subnet, _ := net.ParseCIDR(probeSubnet); !subnet.Contains(net.ParseIP(addr)) {
+		t.Errorf("srv's address on probenet is %q, want one in its subnet %s", addr, probeSubnet)
+	}
+	t.Logf("srv's address on probenet: %s", addr)
 	// by name, through aardvark-dns, across the bridge
-	t.Logf("podman-full's network backend: %s", strings.TrimSpace(mustPM("info", "--format", "{{.Host.NetworkBackendInfo.Path}} {{.Host.NetworkBackendInfo.DNS.Path}}")))
-	t.Logf("srv's address on probenet: %s", strings.TrimSpace(mustPM("inspect", "--format", "{{.NetworkSettings.Networks.probenet.IPAddress}}", "srv")))
 	if out := mustPM("run", "--rm", "--cgroups=disabled", "--network", "probenet", id, "/bin/netprobe", "get", "srv:8080"); out != "hello from srv\n" {
 		t.Errorf("a container asking srv:8080 by name got %q, want %q", out, "hello from srv\n")
 	}

@@ -1,10 +1,14 @@
 package release_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"flag"
+	"io"
 	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -22,8 +26,9 @@ func init() {
 }
 
 type sbom struct {
-	SPDXVersion string `json:"spdxVersion"`
-	Packages    []struct {
+	SPDXVersion       string   `json:"spdxVersion"`
+	DocumentDescribes []string `json:"documentDescribes"`
+	Packages          []struct {
 		SPDXID                string `json:"SPDXID"`
 		Name                  string `json:"name"`
 		VersionInfo           string `json:"versionInfo"`
@@ -106,8 +111,35 @@ func TestSBOM(t *testing.T) {
 			}
 			// the programs it lists are exactly the archive's executables
 			var listed, inArchive []string
+			sums := map[string]string{} // archive or program (path in the archive) -> its SHA256 in the SBOM
+			pins := readPins(t)
 			components, licenses := map[string]string{}, map[string]string{}
 			for _, pk := range doc.Packages {
+				var sha256s []string
+				for _, c := range pk.Checksums {
+					if c.Algorithm == "SHA256" {
+						sha256s = append(sha256s, c.ChecksumValue)
+					}
+				}
+				if strings.HasPrefix(pk.SPDXID, "SPDXRef-Archive-") || pk.PrimaryPackagePurpose == "APPLICATION" {
+					if len(sha256s) != 1 {
+						t.Errorf("%s: %d SHA256 checksums, want 1", pk.Name, len(sha256s))
+					} else {
+						sums[pk.Name] = sha256s[0]
+					}
+				}
+				// a pinned part: its version, license and upstream archive's sha256 are its pin's
+				if name, ok := strings.CutPrefix(pk.SPDXID, "SPDXRef-Pin-"); ok {
+					pin, ok := pins[pk.Name]
+					switch {
+					case !ok:
+						t.Errorf("package %s (%s) is no pin of third_party/pins.json", pk.Name, name)
+					case pk.VersionInfo != pin.Version || pk.LicenseDeclared != pin.License:
+						t.Errorf("pin %s: version %q license %q in the SBOM, want the pin's %q, %q", pk.Name, pk.VersionInfo, pk.LicenseDeclared, pin.Version, pin.License)
+					case pin.SHA256 != "" && (len(sha256s) != 1 || sha256s[0] != pin.SHA256):
+						t.Errorf("pin %s: SHA256 %v in the SBOM, want the pin's %s", pk.Name, sha256s, pin.SHA256)
+					}
+				}
 				switch pk.PrimaryPackagePurpose {
 				case "APPLICATION":
 					listed = append(listed, pk.Name)
@@ -134,7 +166,14 @@ func TestSBOM(t *testing.T) {
 				}
 			}
 			dir := t.TempDir()
-			for _, line := range strings.Split(strings.TrimSpace(run(t, dir, nil, "tar", "--zstd", "-tvf", rlocation(t, archivesByArch[arch]))), "\n") {
+			archive := rlocation(t, archivesByArch[arch])
+			// the archive's checksum is the archive's, and it is what the document describes
+			if name := path.Base(archive); len(doc.DocumentDescribes) != 1 || doc.DocumentDescribes[0] != "SPDXRef-Archive-"+name {
+				t.Errorf("the SBOM describes %v, want the archive SPDXRef-Archive-%s", doc.DocumentDescribes, name)
+			} else if got, want := sums[name], sha256File(t, archive); got != want {
+				t.Errorf("the SBOM's SHA256 of %s is %q, the file's is %s", name, got, want)
+			}
+			for _, line := range strings.Split(strings.TrimSpace(run(t, dir, nil, "tar", "--zstd", "-tvf", archive)), "\n") {
 				f := strings.Fields(line)
 				if len(f) >= 6 && strings.HasPrefix(f[0], "-") && strings.Contains(f[0][1:4]+f[0][4:7]+f[0][7:10], "x") {
 					inArchive = append(inArchive, f[5])
@@ -145,17 +184,80 @@ func TestSBOM(t *testing.T) {
 			if strings.Join(listed, "\n") != strings.Join(inArchive, "\n") {
 				t.Errorf("SBOM programs:\n%s\nthe archive's executables:\n%s", strings.Join(listed, "\n"), strings.Join(inArchive, "\n"))
 			}
+			// each program's checksum is that of the file the archive holds
+			run(t, dir, nil, "tar", "--zstd", "-xf", archive)
+			for _, p := range listed {
+				if got, want := sums[p], sha256File(t, filepath.Join(dir, p)); got != want {
+					t.Errorf("the SBOM's SHA256 of %s is %q, the archive's file's is %s", p, got, want)
+				}
+			}
 			// the tool itself, at the pinned version, and the toolchain's libc
 			if components[toolModule] != version {
 				t.Errorf("component %s has version %q, want %s", toolModule, components[toolModule], version)
 			}
-			// upstream's license, as classified from its LICENSE (go.licenses)
-			if licenses[toolModule] != "Apache-2.0" {
-				t.Errorf("component %s has license %q, want Apache-2.0", toolModule, licenses[toolModule])
+			// upstream's license, as classified from its LICENSE (the tool's go.licenses)
+			if want := moduleLicense(t, toolModule, version); licenses[toolModule] != want {
+				t.Errorf("component %s has license %q, want %q (%s)", toolModule, licenses[toolModule], want, path.Join(path.Dir(*gomod), "go.licenses"))
 			}
 			if components["zig"] == "" {
 				t.Error("the toolchain (zig: musl, compiler_rt) is not listed")
 			}
 		})
 	}
+}
+
+func sha256File(t *testing.T, p string) string {
+	t.Helper()
+	f, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+type pin struct{ Version, License, SHA256 string }
+
+// readPins returns third_party/pins.json's pins (the test's runfiles have it: //third_party:sbom_sources).
+func readPins(t *testing.T) map[string]pin {
+	t.Helper()
+	data, err := os.ReadFile(rlocation(t, "_main/third_party/pins.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		t.Fatalf("third_party/pins.json: %v", err)
+	}
+	pins := map[string]pin{}
+	for k, v := range raw {
+		var p pin
+		if strings.HasPrefix(k, "_") || json.Unmarshal(v, &p) != nil {
+			continue // comments
+		}
+		pins[k] = p
+	}
+	return pins
+}
+
+// moduleLicense returns the license the tool's go.licenses (beside its go.mod, written by
+// tools/release bump) records for module@version.
+func moduleLicense(t *testing.T, module, version string) string {
+	t.Helper()
+	p := path.Join(path.Dir(*gomod), "go.licenses")
+	data, err := os.ReadFile(rlocation(t, p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(l); len(f) >= 3 && f[0] == module && f[1] == "v"+version {
+			return strings.Join(f[2:], " ")
+		}
+	}
+	t.Fatalf("%s has no line for %s v%s", p, module, version)
+	return ""
 }

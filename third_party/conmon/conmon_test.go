@@ -95,6 +95,7 @@ func TestRunContainerWithoutPipes(t *testing.T) {
 // {"data": -1, "message": "<runtime's stderr>"}: podman shows that message to the user.
 func TestRuntimeErrorReachesSyncPipe(t *testing.T) {
 	archtest.ForEach(t, func(t *testing.T, b archtest.Binary) {
+		b.SkipIfEmulatorLacks(t, monitorNeeds...)
 		c := newContainer(t, b)
 		// a bundle without config.json: crun create fails
 		if err := os.Remove(filepath.Join(c.bundle, "config.json")); err != nil {
@@ -103,7 +104,7 @@ func TestRuntimeErrorReachesSyncPipe(t *testing.T) {
 		sync := c.startConmon(t, true)
 		msg, err := readSync(sync, 60*time.Second)
 		if err != nil {
-			c.failOrSkipQemu(t, err)
+			c.fail(t, err)
 		}
 		if msg.Data != -1 || !strings.Contains(msg.Message, "config.json") {
 			t.Fatalf("sync pipe = %+v, want data -1 and crun's message about config.json", msg)
@@ -112,7 +113,14 @@ func TestRuntimeErrorReachesSyncPipe(t *testing.T) {
 	})
 }
 
+// What conmon's monitor needs of the kernel, which an emulator may lack (qemu-user does): it
+// makes itself the child subreaper of the container it monitors. The tests check it with
+// SkipIfEmulatorLacks before conmon runs (the runtime it starts is the host's build of our crun,
+// not emulated).
+var monitorNeeds = []archtest.Feature{archtest.ChildSubreaper}
+
 func runContainer(t *testing.T, b archtest.Binary, podmanPipes bool) {
+	b.SkipIfEmulatorLacks(t, monitorNeeds...)
 	c := newContainer(t, b)
 	sync := c.startConmon(t, podmanPipes)
 
@@ -123,7 +131,7 @@ func runContainer(t *testing.T, b archtest.Binary, podmanPipes bool) {
 	if podmanPipes {
 		msg, err := readSync(sync, 60*time.Second)
 		if err != nil {
-			c.failOrSkipQemu(t, err)
+			c.fail(t, err)
 		}
 		if msg.Data <= 0 {
 			t.Fatalf("sync pipe: %+v, want the container's pid", msg)
@@ -138,7 +146,7 @@ func runContainer(t *testing.T, b archtest.Binary, podmanPipes bool) {
 		created := func() bool { _, err := os.Stat(c.ctrPidFile); return err == nil }
 		gone := func() bool { return syscall.Kill(monitor, 0) != nil }
 		if err := waitFor(60*time.Second, func() bool { return created() || gone() }); err != nil || !created() {
-			c.failOrSkipQemu(t, fmt.Errorf("the runtime wrote no --container-pidfile (conmon exited: %v)", gone()))
+			c.fail(t, fmt.Errorf("the runtime wrote no --container-pidfile (conmon exited: %v)", gone()))
 		}
 		ctrPid = readPid(t, c.ctrPidFile)
 		checkSocket(t, filepath.Join(c.socketDir, c.cuuid, "attach"))
@@ -358,32 +366,10 @@ func (c *container) startConmon(t *testing.T, pipes bool) *os.File {
 	return nil
 }
 
-// failOrSkipQemu fails the test, unless this is arm64 under qemu-user and conmon stopped where
-// the emulator falls short: then the sub-check is skipped with the reason.
-func (c *container) failOrSkipQemu(t *testing.T, err error) {
+// fail fails the test with err and conmon's output.
+func (c *container) fail(t *testing.T, err error) {
 	t.Helper()
-	if c.b.Arch != "amd64" {
-		if reason := qemuLimit(t, c); reason != "" {
-			t.Skipf("%s under qemu-user: %s", c.b.Arch, reason)
-		}
-	}
 	t.Fatalf("%v\nconmon's output:\n%s", err, c.stderr.String())
-}
-
-// qemuLimit reruns conmon with the passthrough log driver, which keeps its stderr (the normal
-// drivers detach it before the monitor starts), and returns the emulator limit it hit, if any.
-func qemuLimit(t *testing.T, c *container) string {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, c.cgroup2, c.b.Path, "--api-version", "1", "-c", c.cid+"-probe", "-u", c.cuuid, "-r", c.runtimePath,
-		"-b", c.bundle, "-p", c.ctrPidFile+"-probe", "--sync", "-l", "passthrough", "--runtime-arg", "--root", "--runtime-arg", c.runtimeRoot)
-	out, _ := cmd.CombinedOutput()
-	c.runtimeErr("delete", "--force", c.cid+"-probe")
-	if strings.Contains(string(out), "Failed to set as subreaper") {
-		return "prctl(PR_SET_CHILD_SUBREAPER) is not emulated, and conmon must be the subreaper of the container it monitors (" +
-			strings.TrimSpace(string(out)) + ")"
-	}
-	return ""
 }
 
 func (c *container) runtime(t *testing.T, args ...string) {

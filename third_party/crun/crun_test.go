@@ -20,12 +20,13 @@ import (
 // crun re-executes itself at startup from a sealed memfd copy of /proc/self/exe (libcrun's
 // constructor libcrun_rexec: the CVE-2019-5736 protection). Under qemu-user that re-exec runs
 // qemu itself (arm64 `crun --version` prints qemu's version). crun skips the re-exec when its
-// binary lies on a read-only filesystem (is_self_cloned in cloned_binary.c), so on arm64 the
-// test runs a copy of crun from a read-only bind mount in a private mount namespace: crun's own
-// exemption, crun unchanged. amd64 runs the binary as built, re-exec included.
+// binary lies on a read-only filesystem (is_self_cloned in cloned_binary.c), so where crun is
+// emulated (arm64) the test runs a copy of crun from a read-only bind mount in a private mount
+// namespace: crun's own exemption, crun unchanged. The host's architecture runs the binary as
+// built, re-exec included.
 func crunFor(t *testing.T, b archtest.Binary) archtest.Binary {
 	t.Helper()
-	if b.Arch == "amd64" {
+	if !archtest.Emulated(b.Arch) {
 		return b
 	}
 	dir := t.TempDir()
@@ -295,24 +296,15 @@ func (c *container) mustExec(stdout *os.File, args ...string) result {
 	return r
 }
 
-// skipIfQemu skips the rest of an arm64 test when crun stopped on what qemu-user cannot emulate:
-// `crun run` first makes itself the child subreaper (prctl PR_SET_CHILD_SUBREAPER), `crun create`
-// clones the container's init with namespace flags (CLONE_NEWPID...), which qemu-user's clone
-// rejects with EINVAL (it only emulates fork- and thread-like clones).
-func (c *container) skipIfQemu(r result) {
-	c.t.Helper()
-	if c.crun.Arch != "arm64" || r.code == 0 {
-		return
-	}
-	for _, limit := range []struct{ msg, why string }{
-		{"set child subreaper", "prctl(PR_SET_CHILD_SUBREAPER) is not emulated"},
-		{"clone: Invalid argument", "clone() with namespace flags is not emulated"},
-	} {
-		if strings.Contains(r.stderr, limit.msg) {
-			c.t.Skipf("arm64 under qemu-user: %s, so crun cannot start a container (crun: %s)", limit.why, strings.TrimSpace(r.stderr))
-		}
-	}
-}
+// What starting a container needs of the kernel, which an emulator may lack (qemu-user does):
+// each test checks it with SkipIfEmulatorLacks before crun runs, never from crun's errors. Every
+// container of these tests has a seccomp filter (newContainer); crun clones its init with
+// namespace flags (CLONE_NEWPID...); an attached `crun run` first makes itself the child
+// subreaper (`crun create` and `run --detach` do not).
+var (
+	createNeeds = []archtest.Feature{archtest.NamespaceClone, archtest.SeccompFilter}
+	runNeeds    = append([]archtest.Feature{archtest.ChildSubreaper}, createNeeds...)
+)
 
 type state struct {
 	Status string `json:"status"`
@@ -371,9 +363,9 @@ func (c *container) assertGone() {
 // exit status crun's; afterwards no state or cgroup is left.
 func TestRun(t *testing.T) {
 	archtest.ForEach(t, func(t *testing.T, b archtest.Binary) {
+		b.SkipIfEmulatorLacks(t, runNeeds...)
 		c := newContainer(t, b, "run", "exit", "7")
 		r := c.exec(nil, "run", "--bundle", c.bundle, c.id)
-		c.skipIfQemu(r)
 		if r.code != 7 {
 			t.Fatalf("crun run: exit %d, want the payload's 7\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 		}
@@ -389,13 +381,13 @@ func TestRun(t *testing.T) {
 // delete; then delete --force of a running container.
 func TestLifecycle(t *testing.T) {
 	archtest.ForEach(t, func(t *testing.T, b archtest.Binary) {
+		b.SkipIfEmulatorLacks(t, createNeeds...)
 		c := newContainer(t, b, "life", "wait")
 		outPath := filepath.Join(t.TempDir(), "container.out")
 		out := mustCreate(t, outPath)
 		defer out.Close()
 
 		r := c.exec(out, "create", "--bundle", c.bundle, c.id)
-		c.skipIfQemu(r)
 		if r.code != 0 {
 			t.Fatalf("crun create: exit %d\nstderr:\n%s", r.code, r.stderr)
 		}

@@ -13,15 +13,6 @@ import (
 // The advisories our crun patches fix (third_party/crun/cve-*.patch), each reproduced: these
 // tests fail with crun 1.21 as upstream released it.
 
-// skipUnderQemu: creating a container needs clone() with namespace flags, which qemu-user does
-// not emulate (it only emulates fork- and thread-like clones): known before running anything.
-func skipUnderQemu(t *testing.T, b archtest.Binary) {
-	t.Helper()
-	if b.Arch != "amd64" {
-		t.Skipf("%s under qemu-user: clone() with namespace flags is not emulated, so crun cannot create a container", b.Arch)
-	}
-}
-
 // CVE-2026-30892: `crun exec -u 1` ran the process as uid 0 and gid 0, and so did a USERSPEC
 // without digits ("", ":1"). Malformed ones are refused before crun looks for the container.
 func TestExecUserParsing(t *testing.T) {
@@ -40,7 +31,7 @@ func TestExecUserParsing(t *testing.T) {
 // The same with a running container: the ids the process gets.
 func TestExecUser(t *testing.T) {
 	archtest.ForEach(t, func(t *testing.T, b archtest.Binary) {
-		skipUnderQemu(t, b)
+		b.SkipIfEmulatorLacks(t, createNeeds...) // run --detach
 		c := newContainer(t, b, "execuser", "wait")
 		out := mustCreate(t, filepath.Join(t.TempDir(), "container.out"))
 		defer out.Close()
@@ -110,7 +101,7 @@ func dirEntries(t *testing.T, dir string) []string {
 // devices (null, zero, ...) and the /dev symlinks (ptmx, fd, ...) in that host directory.
 func TestDevSymlinkToHostDirectory(t *testing.T) {
 	archtest.ForEach(t, func(t *testing.T, b archtest.Binary) {
-		skipUnderQemu(t, b)
+		b.SkipIfEmulatorLacks(t, runNeeds...)
 		c := newContainer(t, b, "devlink", "exit", "0")
 		withoutDevMounts(t, c)
 		host := t.TempDir() // absolute: before pivot_root it names the host's directory
@@ -129,7 +120,7 @@ func TestDevSymlinkToHostDirectory(t *testing.T) {
 // crun create a root-owned file where it points, outside the rootfs.
 func TestConsoleSymlinkOutsideRootfs(t *testing.T) {
 	archtest.ForEach(t, func(t *testing.T, b archtest.Binary) {
-		skipUnderQemu(t, b)
+		b.SkipIfEmulatorLacks(t, runNeeds...)
 		c := newContainer(t, b, "console", "exit", "0")
 		withoutDevMounts(t, c)
 		dev := filepath.Join(c.bundle, "rootfs", "dev")
@@ -164,7 +155,7 @@ func TestConsoleSymlinkOutsideRootfs(t *testing.T) {
 // pipes), so the output went into the file, which crun then hands to the container's user.
 func TestDevNullSymlinkNotStdio(t *testing.T) {
 	archtest.ForEach(t, func(t *testing.T, b archtest.Binary) {
-		skipUnderQemu(t, b)
+		b.SkipIfEmulatorLacks(t, runNeeds...)
 		c := newContainer(t, b, "devnull", "exit", "0")
 		withoutDevMounts(t, c)
 		rootfs := filepath.Join(c.bundle, "rootfs")

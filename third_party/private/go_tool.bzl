@@ -44,7 +44,7 @@ def _static_go_binary(name, embed, gotags, x_defs):
         visibility = ["//visibility:public"],
     )
 
-def static_go_tool(name, embed, gotags, x_defs, test_srcs, test_arch_data = {}, test_args = [], helpers = {}):
+def static_go_tool(name, embed, gotags, x_defs, test_srcs, test_arch_data = {}, test_args = [], test_data = [], helpers = {}):
     """Declares a static Go tool and its test on every architecture.
 
     go_binary `name` is static (cgo through the zig toolchain), stripped, with no build id;
@@ -60,6 +60,7 @@ def static_go_tool(name, embed, gotags, x_defs, test_srcs, test_arch_data = {}, 
       test_srcs: the Go test that runs the tool.
       test_arch_data: arch_test's arch_data: executables the test needs for each architecture.
       test_args: more arguments of the test (after -gomod).
+      test_data: more runfiles of the test (e.g. //third_party:pins.json).
       helpers: name -> go_library of another upstream command shipped with the tool (e.g.
         podman's quadlet), built the same way; <helper>_<goarch> are its per-architecture builds.
     """
@@ -76,7 +77,7 @@ def static_go_tool(name, embed, gotags, x_defs, test_srcs, test_arch_data = {}, 
         binary = ":" + name,
         binaries_name = name,
         arch_data = test_arch_data,
-        data = [":go.mod"],
+        data = [":go.mod"] + test_data,
         deps = [
             "//tools/elfcheck",
             "//tools/ocitest",
