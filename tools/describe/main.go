@@ -47,6 +47,8 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/atomicfile"
 )
 
 type checksum struct {
@@ -601,7 +603,7 @@ Cargo.lock under --root. Exit status: 0 written, 1 on any error (nothing written
 		var data []byte
 		data, err = json.MarshalIndent(doc, "", "  ")
 		if err == nil {
-			err = writeWhole(*out, append(data, '\n'))
+			err = atomicfile.Write(*out, append(data, '\n'), 0o644)
 		}
 	}
 	if err != nil {
@@ -609,32 +611,4 @@ Cargo.lock under --root. Exit status: 0 written, 1 on any error (nothing written
 		return 1
 	}
 	return 0
-}
-
-// writeWhole writes data to path through a temporary file beside it, renamed over path only
-// once it is complete: path is the whole new document or, on any error, as it was before.
-func writeWhole(path string, data []byte) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
 }

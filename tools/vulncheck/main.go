@@ -249,19 +249,6 @@ func snapshotTime(file string) (time.Time, error) {
 	return time.Parse("20060102150405", m[1])
 }
 
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
 // dbSource turns a directory into the file:// URL govulncheck takes: the real directory (given
 // a symlink to it, as Bazel's runfiles are, govulncheck would walk nothing and find nothing),
 // which must hold OSV reports. It returns the URL and the directory ("" for a URL).

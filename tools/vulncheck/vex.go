@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/openvex/go-vex/pkg/vex"
+
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/filehash"
 )
 
 // The OpenVEX document of one release archive: a statement per advisory known against what it
@@ -46,7 +48,7 @@ func product(archive string, files []string) (vex.Component, error) {
 	if version == "" {
 		return vex.Component{}, fmt.Errorf("%s: no program under a <tool>-v<version>/ top directory", archive)
 	}
-	sum, err := fileSHA256(archive)
+	sum, err := filehash.SHA256(archive)
 	if err != nil {
 		return vex.Component{}, err
 	}

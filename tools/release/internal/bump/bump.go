@@ -18,7 +18,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/atomicfile"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/atomicfile"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/version"
 )
 

@@ -19,7 +19,7 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 
-	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/checksums"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/filehash"
 )
 
 // FileName is the manifest's name in a release directory.
@@ -249,7 +249,7 @@ func checkVEX(file string) error {
 	if err := json.Unmarshal(data, &doc); err != nil || !strings.HasPrefix(doc.Context, "https://openvex.dev/ns") || !strings.HasSuffix(doc.ID, "/"+base) {
 		return fmt.Errorf("%s is not the OpenVEX document of %s.tar.zst (@context %q, @id %q, %v)", filepath.Base(file), base, doc.Context, doc.ID, err)
 	}
-	sum, err := checksums.SHA256File(archive)
+	sum, err := filehash.SHA256(archive)
 	if err != nil {
 		return fmt.Errorf("%s: its archive: %w", filepath.Base(file), err)
 	}

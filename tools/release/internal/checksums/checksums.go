@@ -7,14 +7,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
-	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/atomicfile"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/atomicfile"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/filehash"
 )
 
 // FileName is the name of the checksum file inside a release directory.
@@ -48,20 +48,6 @@ func notRegular(path string, mode fs.FileMode) error {
 	return fmt.Errorf("%s is %s, not a regular file", path, what)
 }
 
-// SHA256File hashes one file.
-func SHA256File(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("reading %s: %w", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
 // Write hashes the named files of dir and writes dir/checksums.txt
 // atomically, sorted by name, in the "<hex>  <name>" form that `sha256sum -c`
 // reads. Each must be a regular file: a symlink or a directory is an error,
@@ -81,7 +67,7 @@ func Write(dir string, names []string) (string, error) {
 		if err := Regular(p); err != nil {
 			return "", err
 		}
-		sum, err := SHA256File(p)
+		sum, err := filehash.SHA256(p)
 		if err != nil {
 			return "", err
 		}
@@ -141,7 +127,7 @@ func Verify(dir string, names []string) (map[string]string, error) {
 		if err := Regular(p); err != nil && !os.IsNotExist(err) {
 			return nil, err
 		}
-		got, err := SHA256File(p)
+		got, err := filehash.SHA256(p)
 		switch {
 		case err != nil:
 			problems = append(problems, fmt.Sprintf("%s: %v", name, err))

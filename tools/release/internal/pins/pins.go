@@ -10,7 +10,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/atomicfile"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/atomicfile"
 )
 
 // Path is where the pins live, relative to the repository's top directory.

@@ -7,7 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/checksums"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/filehash"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/ghapi"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/signing"
 )
@@ -57,7 +57,7 @@ func (o Options) adoptSignature(ctx context.Context, base string, group []localF
 		if err != nil {
 			return nil, err
 		}
-		sum, err := checksums.SHA256File(p)
+		sum, err := filehash.SHA256(p)
 		if err != nil {
 			return nil, err
 		}

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/filehash"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/bundles"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/checksums"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/config"
@@ -102,7 +103,7 @@ func collect(dir, manifest string, tool *config.Tool, ver version.Version, v sig
 			if err != nil {
 				return nil, err
 			}
-			sum, err := checksums.SHA256File(p)
+			sum, err := filehash.SHA256(p)
 			if err != nil {
 				return nil, err
 			}

@@ -16,6 +16,7 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 	"github.com/sigstore/sigstore-go/pkg/sign"
 
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/filehash"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/bundles/bundlestest"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/checksums"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/config"
@@ -464,7 +465,7 @@ func TestPublishRefusesAnArchiveThatIsNotARegularFile(t *testing.T) {
 			if err := replace(e, arm); err != nil {
 				t.Fatal(err)
 			}
-			sum, err := checksums.SHA256File(filepath.Join(e.dir, "skopeo-linux-amd64.tar.zst"))
+			sum, err := filehash.SHA256(filepath.Join(e.dir, "skopeo-linux-amd64.tar.zst"))
 			if err != nil {
 				t.Fatal(err)
 			}

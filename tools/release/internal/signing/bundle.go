@@ -9,7 +9,7 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 	"google.golang.org/protobuf/encoding/protojson"
 
-	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/atomicfile"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/atomicfile"
 )
 
 // WriteBundle writes path.sigstore.json and the path.sig and path.pem

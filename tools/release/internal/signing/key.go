@@ -10,7 +10,7 @@ import (
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 	"github.com/sigstore/sigstore/pkg/signature"
 
-	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/atomicfile"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/atomicfile"
 )
 
 // GenerateKeyPair writes a cosign key pair, prefix.key (encrypted with

@@ -10,7 +10,7 @@ import (
 	_ "github.com/sigstore/cosign/v2/pkg/providers/github" // registers the GitHub Actions OIDC provider
 	"github.com/sigstore/sigstore-go/pkg/sign"
 
-	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/atomicfile"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/atomicfile"
 )
 
 // Sigstore's public-good instances, used by keyless signing.

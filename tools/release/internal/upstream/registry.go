@@ -2,17 +2,15 @@ package upstream
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"unicode"
 
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/filehash"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/pins"
 )
 
@@ -142,7 +140,7 @@ func (s *Sources) pipDownload(ctx context.Context, pkg, platform string) (string
 	if len(wheels) != 1 {
 		return "", "", fmt.Errorf("pip download %s left %d wheels, want 1", pkg, len(wheels))
 	}
-	sum, err := fileSHA256(wheels[0])
+	sum, err := filehash.SHA256(wheels[0])
 	return filepath.Base(wheels[0]), sum, err
 }
 
@@ -185,19 +183,6 @@ func (s *Sources) crateChecksum(ctx context.Context, name, version string) (stri
 		}
 	}
 	return "", fmt.Errorf("cargo's lock file for %s %s lists no checksum of it", name, version)
-}
-
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // tail is the end of a command's output, enough to say why it failed.
