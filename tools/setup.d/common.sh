@@ -12,9 +12,11 @@ die() {
   exit 1
 }
 
-# The Debian mirror this host's apt already uses (sid and trixie are read from the same mirror).
+# The Debian mirror this host's apt already uses (sid and trixie are read from the same mirror),
+# or RST_DEBIAN_MIRROR when set. tools/vm reads it through this function too.
 debian_mirror() {
   local m
+  [ -z "${RST_DEBIAN_MIRROR:-}" ] || { echo "${RST_DEBIAN_MIRROR%/}"; return; }
   m=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -1)
   [ -n "$m" ] || m=$(awk '$1 == "deb" {print $2; exit}' /etc/apt/sources.list 2>/dev/null)
   [ -n "$m" ] || die "cannot find the Debian mirror in /etc/apt/sources.list{,.d}"
