@@ -39,9 +39,7 @@ holder=
 pass "a failed start stops what it started (bb_storage)"
 
 "$ws/tools/serve" start exec >"$work/start.log" 2>&1 || { cat "$work/start.log"; fail "start exec failed"; }
-n=$(
-  exec 3<>"/dev/tcp/127.0.0.1/$((RST_EXEC_PORT + 3))" && printf 'GET / HTTP/1.0\r\n\r\n' >&3 && timeout 5 cat <&3
-) 2>/dev/null
-n=$(grep -o 'workers?filter=%7b%22all%22[^>]*>[0-9]*<' <<<"$n" | sed 's/.*>\([0-9]*\)<$/\1/' | head -1)
-[ "${n:-0}" -gt 0 ] || fail "start exec returned before the scheduler counted a worker (${n:-no page})"
+status=$("$ws/tools/serve" status)
+n=$(sed -n 's/^bb_worker: runs (pid [0-9]*), the scheduler counts \([0-9]*\) worker(s)$/\1/p' <<<"$status")
+[ "${n:-0}" -gt 0 ] || fail "start exec returned before the scheduler counted a worker: $status"
 pass "start exec returns once the scheduler counts the worker ($n)"
