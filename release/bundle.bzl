@@ -153,13 +153,13 @@ def bundle(name, archive, tool, gomod, parts, programs, helpers = []):
         size = "large",
         # a bundle with a runtime of its own (helpers) is tested on networks too
         srcs = [
-            "bundle_test.go",
-            "sbom_test.go",
-        ] + (["network_test.go"] if helpers else []),
+            "//release:bundle_test.go",
+            "//release:sbom_test.go",
+        ] + (["//release:network_test.go"] if helpers else []),
         args = ["-archive={}:{}:$(rlocationpath :{}_{})".format(arch.go, arch.elf_machine, name, arch.go) for arch in ARCHS] + [
             "-tool=" + tool,
             "-gomod=$(rlocationpath {})".format(gomod),
-            "-readme=$(rlocationpath :README.md)",
+            "-readme=$(rlocationpath //release:README.md)",
             "-programs=" + ",".join(programs),
             "-helpers=" + ",".join(helpers),
             "-hello=$(rlocationpath //test/c:mimalloc_check)",
@@ -172,7 +172,7 @@ def bundle(name, archive, tool, gomod, parts, programs, helpers = []):
             "@spdx_schema//:schema",
             "//test/netprobe",
             gomod,
-            ":README.md",
+            "//release:README.md",
             "//test/c:mimalloc_check",
         ],
         deps = [

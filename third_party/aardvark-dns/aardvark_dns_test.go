@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"net"
 	"os"
@@ -18,9 +19,12 @@ import (
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/netnstest"
 )
 
+// The 6.x line's aardvark-dns (2.x) or the 5.x line's (1.x): the key of its pin.
+var pin = flag.String("pin", "aardvark_dns", "the key of third_party/pins.json whose version --version prints")
+
 // aardvark-dns prints "aardvark-dns <version>": the pinned release, for every architecture.
 func TestVersion(t *testing.T) {
-	want := "aardvark-dns " + archtest.PinVersion(t, "aardvark_dns") + "\n"
+	want := "aardvark-dns " + archtest.PinVersion(t, *pin) + "\n"
 	archtest.ForEach(t, func(t *testing.T, b archtest.Binary) {
 		if got := b.Run(t, nil, "--version"); got != want {
 			t.Errorf("aardvark-dns --version = %q, want %q", got, want)

@@ -3,6 +3,7 @@ package netavark_test
 import (
 	"bufio"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -16,9 +17,16 @@ import (
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/netnstest"
 )
 
+// Which netavark this is: the 6.x line's (2.x, nftables only) or the 5.x line's (1.x, built with
+// iptables as its default driver); the BUILD file of each says.
+var (
+	pin      = flag.String("pin", "netavark", "the key of third_party/pins.json whose version --version prints")
+	firewall = flag.String("firewall", "nftables", "the firewall driver the build defaults to: nftables or iptables")
+)
+
 // netavark prints "netavark <version>": the pinned release, for every architecture.
 func TestVersion(t *testing.T) {
-	want := "netavark " + archtest.PinVersion(t, "netavark") + "\n"
+	want := "netavark " + archtest.PinVersion(t, *pin) + "\n"
 	archtest.ForEach(t, func(t *testing.T, b archtest.Binary) {
 		if got := b.Run(t, nil, "--version"); got != want {
 			t.Errorf("netavark --version = %q, want %q", got, want)
@@ -39,7 +47,7 @@ var network = netnstest.Network{Name: netName, Bridge: bridge, Gateway: gateway,
 
 // TestBridge: as root, netavark (run in a network and mount namespace the test made, standing
 // for the host, so the machine's network is never touched) sets up a bridge network with
-// nftables rules for two container namespaces; each gets its address, a TCP connection crosses
+// firewall rules (its default driver's: -firewall) for two container namespaces; each gets its address, a TCP connection crosses
 // the bridge from one to the other, and teardown removes the veths, the bridge and the rules.
 // arm64 runs too: netavark only uses netlink, setns and nft there, which qemu-user handles.
 func TestBridge(t *testing.T) {
@@ -84,9 +92,8 @@ func TestBridge(t *testing.T) {
 		if got := netnstest.Links(t, host); !netnstest.Contains(got, bridge) || len(got) != 4 {
 			t.Errorf("host namespace links after setup = %q, want lo, %s and two veths", got, bridge)
 		}
-		rules := netnstest.Run(t, host, "nft", "list", "table", "inet", "netavark")
-		if !strings.Contains(rules, "ip saddr "+subnet) {
-			t.Errorf("no nftables rule for %s after setup:\n%s", subnet, rules)
+		if rules := firewallRules(t, host); !strings.Contains(rules, subnet) {
+			t.Errorf("no %s rule for %s after setup:\n%s", *firewall, subnet, rules)
 		}
 
 		// TCP from ctr1 to ctr2 across the bridge, no NAT on the way
@@ -134,8 +141,23 @@ func TestBridge(t *testing.T) {
 		if got := netnstest.Links(t, host); len(got) != 1 || got[0] != "lo" {
 			t.Errorf("host namespace links after teardown = %q, want [lo] (bridge and veths gone)", got)
 		}
-		if rules, _, _ := netnstest.Exec(host, "nft", "list", "ruleset"); strings.Contains(rules, subnet) {
-			t.Errorf("nftables rules for %s left after teardown:\n%s", subnet, rules)
+		if rules := firewallRules(t, host); strings.Contains(rules, subnet) {
+			t.Errorf("%s rules for %s left after teardown:\n%s", *firewall, subnet, rules)
 		}
 	})
+}
+
+// firewallRules lists the rules of the namespace held by pid, with the tool of the build's
+// default driver (nftables: netavark's own table; iptables: every table, as iptables-save).
+func firewallRules(t *testing.T, pid int) string {
+	t.Helper()
+	switch *firewall {
+	case "nftables":
+		out, _, _ := netnstest.Exec(pid, "nft", "list", "ruleset")
+		return out
+	case "iptables":
+		return netnstest.Run(t, pid, "iptables-save")
+	}
+	t.Fatalf("-firewall=%q: want nftables or iptables", *firewall)
+	return ""
 }

@@ -238,13 +238,14 @@ func TestPublishWorkflow(t *testing.T) {
 		}
 	}
 	all := strings.Join(steps, "\n")
-	// The tool's archives come from dist/bundles.json, and must hold <tool>-v<version>/ before
-	// anything is signed. --keyless: the identity is our publish.yml on main
-	// (signing.PublishIdentityRegexp).
+	// The tool's archives come from the release line's bundles.json (dist/<bundles>/, the line's
+	// bundles package), and must hold <tool>-v<version>/ before anything is signed. --keyless:
+	// the identity is our publish.yml on main (signing.PublishIdentityRegexp).
 	for _, want := range []string{
-		` checksums --tool "$TOOL" --version "$VERSION" dist`,
-		` sign --keyless --tool "$TOOL" dist`,
+		` checksums --tool "$TOOL" --version "$VERSION" "dist/$BUNDLES"`,
+		` sign --keyless --tool "$TOOL" "dist/$BUNDLES"`,
 		`publish --tool "$TOOL" --version "$VERSION" --commit "$COMMIT" --keyless`,
+		`"${args[@]}" "dist/$BUNDLES"`,
 	} {
 		if !strings.Contains(all, want) {
 			t.Errorf("publish.yml does not run %q", want)

@@ -198,12 +198,15 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	graph := map[string]bool{} // the modules of the graph before any raise
 	if len(opts.Raise) > 0 {
-		out, err := run(ctx, opts.Go, opts.Env, scratch, "list", "-m", "-f", "{{.Path}}", "all")
+		// the module graph's requirements (go.mod files only: `go list -m all` also wants every
+		// module's .info, which a filtering proxy may refuse for modules no build needs)
+		out, err := run(ctx, opts.Go, opts.Env, scratch, "mod", "graph")
 		if err != nil {
 			return nil, err
 		}
 		for _, m := range strings.Fields(string(out)) {
-			graph[m] = true
+			path, _, _ := strings.Cut(m, "@")
+			graph[path] = true
 		}
 	}
 	for _, r := range opts.Raise {

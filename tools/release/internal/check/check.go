@@ -19,6 +19,7 @@ type Result struct {
 	Upstream string `json:"upstream"` // latest stable upstream version; "" if none
 	Released string `json:"released"` // our latest release in the line; "" if none
 	Build    bool   `json:"build"`    // upstream's latest is newer than our latest
+	Bundles  string `json:"bundles"`  // the line's bundles package (config.Line.Bundles)
 }
 
 // Run checks the given tools. warn receives non-fatal findings, such as
@@ -36,8 +37,9 @@ func Run(ctx context.Context, c *ghapi.Client, cfg *config.Config, tools []*conf
 		}
 		stable := stableVersions(t, upstream, warn)
 		mine := ourVersions(t, ours)
-		for _, l := range t.ParsedLines() {
-			r := Result{Tool: t.Name, Line: l.String()}
+		for _, line := range t.Lines {
+			l := line.Version()
+			r := Result{Tool: t.Name, Line: l.String(), Bundles: line.Bundles}
 			up, ok := latest(stable, l)
 			if !ok {
 				warn("%s: no stable upstream release in line %s", t.Name, l)
@@ -108,16 +110,19 @@ func Matrix(results []Result) (string, int) {
 	var entries []MatrixEntry
 	for _, r := range results {
 		if r.Build {
-			entries = append(entries, MatrixEntry{r.Tool, r.Upstream})
+			entries = append(entries, MatrixEntry{Tool: r.Tool, Version: r.Upstream, Line: r.Line, Bundles: r.Bundles})
 		}
 	}
 	return FormatMatrix(entries)
 }
 
-// MatrixEntry is one job of a GitHub Actions build matrix.
+// MatrixEntry is one job of a GitHub Actions build matrix: a version of one release line of a
+// tool, and the Bazel package whose bundles.json lists that line's archives.
 type MatrixEntry struct {
 	Tool    string `json:"tool"`
 	Version string `json:"version"`
+	Line    string `json:"line"`
+	Bundles string `json:"bundles"`
 }
 
 // FormatMatrix returns {"include": entries} as JSON, and the number of entries.

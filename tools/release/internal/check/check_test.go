@@ -18,7 +18,7 @@ func setup(t *testing.T) (*fakegithub.Server, *config.Config, *ghapi.Client) {
 	fake := fakegithub.New()
 	t.Cleanup(fake.Close)
 	cfg, err := config.Parse([]byte(`{"repository":"` + ours + `","tools":[
-		{"name":"podman","title":"Podman","upstream":"containers/podman","lines":["5.x","6.x"]},
+		{"name":"podman","title":"Podman","upstream":"containers/podman","lines":[{"line":"5.x","pin":"third_party/podman/v5","bundles":"release/podman5"},"6.x"]},
 		{"name":"skopeo","title":"Skopeo","upstream":"podman-container-tools/skopeo","lines":["1.x"]}]}`))
 	if err != nil {
 		t.Fatal(err)
@@ -57,9 +57,9 @@ func TestCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []Result{
-		{Tool: "podman", Line: "5.x", Upstream: "5.8.4", Released: "5.8.3", Build: true},
-		{Tool: "podman", Line: "6.x", Upstream: "6.0.0", Released: "", Build: true},
-		{Tool: "skopeo", Line: "1.x", Upstream: "1.20.0", Released: "1.20.1", Build: false},
+		{Tool: "podman", Line: "5.x", Upstream: "5.8.4", Released: "5.8.3", Build: true, Bundles: "release/podman5"},
+		{Tool: "podman", Line: "6.x", Upstream: "6.0.0", Released: "", Build: true, Bundles: "release"},
+		{Tool: "skopeo", Line: "1.x", Upstream: "1.20.0", Released: "1.20.1", Build: false, Bundles: "release"},
 	}
 	if fmt.Sprint(results) != fmt.Sprint(want) {
 		t.Errorf("results\n got %v\nwant %v", results, want)
@@ -68,7 +68,7 @@ func TestCheck(t *testing.T) {
 		t.Errorf("warnings = %q", warnings)
 	}
 	matrix, n := Matrix(results)
-	if matrix != `{"include":[{"tool":"podman","version":"5.8.4"},{"tool":"podman","version":"6.0.0"}]}` || n != 2 {
+	if matrix != `{"include":[{"tool":"podman","version":"5.8.4","line":"5.x","bundles":"release/podman5"},{"tool":"podman","version":"6.0.0","line":"6.x","bundles":"release"}]}` || n != 2 {
 		t.Errorf("matrix = %s (%d)", matrix, n)
 	}
 	if got := Describe(results[0]); got != "podman 5.x: upstream 5.8.4, ours 5.8.3: build podman 5.8.4" {
@@ -95,7 +95,7 @@ func TestCheckLineWithoutReleases(t *testing.T) {
 		t.Errorf("warnings = %q", warnings)
 	}
 	matrix, n := Matrix(results)
-	if matrix != `{"include":[{"tool":"podman","version":"5.0.0"}]}` || n != 1 {
+	if matrix != `{"include":[{"tool":"podman","version":"5.0.0","line":"5.x","bundles":"release/podman5"}]}` || n != 1 {
 		t.Errorf("matrix = %s", matrix)
 	}
 	empty, n := Matrix(nil)

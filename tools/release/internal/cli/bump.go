@@ -16,8 +16,11 @@ import (
 
 func runBump(ctx context.Context, args []string, env Env) error {
 	fs := newFlags(env, "bump", "[flags] TOOL [VERSION]", `
-Moves TOOL's pin in third_party/TOOL/ to VERSION (default: upstream's newest
-stable release in the tool's tracked lines, asked of GitHub): go.mod and go.sum
+Moves the pin of the release line VERSION belongs to (each line of TOOL in
+tools/release/config.json has its own pin directory, default third_party/TOOL/)
+to VERSION; without VERSION, every tracked line to its own newest stable
+upstream release, asked of GitHub (a line never moves to another's version, so
+5.x -> 6.x is never a bump; a VERSION in no tracked line is refused): go.mod and go.sum
 through the Go module proxy (checksum-verified by the go command), stamp.bzl
 (the tag's commit and time from the proxy's data) and go.licenses (the licenses
 of the modules go.sum pins, from their license files). Nothing else is touched; a
@@ -51,30 +54,49 @@ module and the files it rewrote.`)
 	if err != nil {
 		return err
 	}
-	dir := filepath.Join(root, "third_party", tool.Name)
-	if _, err := os.Stat(filepath.Join(dir, "go.mod")); err != nil {
-		return usagef("%s has no go.mod: is --repo the repository's top directory?", dir)
-	}
 	maxGo, err := pinnedGoSDK(root)
 	if err != nil {
 		return err
 	}
-	target := ""
+	// the line a given version belongs to, or every line to its own newest upstream release
+	var targets []lineTarget
 	if fs.NArg() == 2 {
 		v, err := version.Parse(fs.Arg(1))
 		if err != nil {
 			return usageError{err}
 		}
-		target = v.String()
+		line, err := tool.LineOf(v)
+		if err != nil {
+			return usageError{err}
+		}
+		targets = append(targets, lineTarget{line, v.String()})
 	} else {
-		if target, err = upstreamNewest(ctx, api, env, cfg, tool); err != nil {
+		if targets, err = upstreamNewest(ctx, api, env, cfg, tool); err != nil {
 			return err
 		}
-		env.logf("bump: upstream's newest %s is %s", tool.Name, target)
 	}
-	res, err := bump.Run(ctx, bump.Options{Dir: dir, Version: target, Go: *goCmd, MaxGo: maxGo, Raise: raises, Logf: env.logf})
+	for _, t := range targets {
+		if err := bumpLine(ctx, env, root, tool, t, *goCmd, maxGo, raises); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lineTarget is a version to pin one line of a tool at.
+type lineTarget struct {
+	line    *config.Line
+	version string
+}
+
+func bumpLine(ctx context.Context, env Env, root string, tool *config.Tool, t lineTarget, goCmd, maxGo string, raises []string) error {
+	dir := filepath.Join(root, filepath.FromSlash(t.line.Pin))
+	if _, err := os.Stat(filepath.Join(dir, "go.mod")); err != nil {
+		return usagef("%s has no go.mod: is --repo the repository's top directory?", dir)
+	}
+	res, err := bump.Run(ctx, bump.Options{Dir: dir, Version: t.version, Go: goCmd, MaxGo: maxGo, Raise: raises, Logf: env.logf})
 	if err != nil {
-		return err
+		return fmt.Errorf("%s %s line: %w", tool.Name, t.line, err)
 	}
 	if len(res.Changed) == 0 {
 		fmt.Fprintf(env.Stdout, "%s %s: already pinned, nothing changed\n", tool.Name, res.To)
@@ -85,7 +107,7 @@ module and the files it rewrote.`)
 		fmt.Fprintf(env.Stdout, "  dependency %s\n", r)
 	}
 	for _, f := range res.Changed {
-		fmt.Fprintf(env.Stdout, "  rewrote %s\n", filepath.Join("third_party", tool.Name, f))
+		fmt.Fprintf(env.Stdout, "  rewrote %s\n", filepath.Join(filepath.FromSlash(t.line.Pin), f))
 	}
 	return nil
 }
@@ -118,31 +140,28 @@ func pinnedGoSDK(root string) (string, error) {
 	return pins.GoSDK.Version, nil
 }
 
-// upstreamNewest is the newest stable upstream release in any of the tool's tracked lines.
-func upstreamNewest(ctx context.Context, api *apiFlags, env Env, cfg *config.Config, tool *config.Tool) (string, error) {
+// upstreamNewest is each tracked line's newest stable upstream release: a line with none is an
+// error, as bump without a version promises every line.
+func upstreamNewest(ctx context.Context, api *apiFlags, env Env, cfg *config.Config, tool *config.Tool) ([]lineTarget, error) {
 	client, err := api.client(env, env.getenv("GITHUB_TOKEN"))
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	results, err := check.Run(ctx, client, cfg, []*config.Tool{tool}, func(f string, a ...any) { env.logf("warning: "+f, a...) })
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	var best *version.Version
+	var targets []lineTarget
 	for _, r := range results {
-		if r.Upstream == "" {
-			continue
-		}
-		v, err := version.Parse(r.Upstream)
+		line, err := tool.LineNamed(r.Line)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
-		if best == nil || v.Compare(*best) > 0 {
-			best = &v
+		if r.Upstream == "" {
+			return nil, fmt.Errorf("%s: no stable upstream release in the tracked line %s", tool.Name, r.Line)
 		}
+		env.logf("bump: upstream's newest %s in line %s is %s", tool.Name, r.Line, r.Upstream)
+		targets = append(targets, lineTarget{line, r.Upstream})
 	}
-	if best == nil {
-		return "", fmt.Errorf("%s: no stable upstream release in the tracked lines %v", tool.Name, tool.Lines)
-	}
-	return best.String(), nil
+	return targets, nil
 }

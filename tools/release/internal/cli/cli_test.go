@@ -176,7 +176,7 @@ func TestEndToEnd(t *testing.T) {
 		}
 	}
 	data, _ := os.ReadFile(ghOutput)
-	wantOut := "earlier=1\nmatrix={\"include\":[{\"tool\":\"podman\",\"version\":\"6.0.1\"},{\"tool\":\"buildah\",\"version\":\"1.40.0\"}]}\ncount=2\n"
+	wantOut := "earlier=1\nmatrix={\"include\":[{\"tool\":\"podman\",\"version\":\"6.0.1\",\"line\":\"6.x\",\"bundles\":\"release\"},{\"tool\":\"buildah\",\"version\":\"1.40.0\",\"line\":\"1.x\",\"bundles\":\"release\"}]}\ncount=2\n"
 	if string(data) != wantOut {
 		t.Errorf("GITHUB_OUTPUT =\n%s\nwant\n%s", data, wantOut)
 	}

@@ -52,6 +52,8 @@ func TestUpstreamTrackingLoop(t *testing.T) {
 		"third_party/skopeo/BUILD.go": "// untouched by a bump\n",
 		"third_party/podman/go.mod":   "module example.com/pin\n\ngo 1.21\n\nrequire example.com/podman v6.0.0\n",
 		"third_party/buildah/go.mod":  "module example.com/pin\n\ngo 1.21\n\nrequire example.com/buildah v1.44.1\n",
+		// podman's 5.x line has its own pin (tools/release/config.json)
+		"third_party/podman/v5/go.mod": "module example.com/pin\n\ngo 1.21\n\nrequire example.com/podman/v5 v5.8.6\n",
 	} {
 		p := filepath.Join(repo, name)
 		os.MkdirAll(filepath.Dir(p), 0o755)
@@ -207,4 +209,130 @@ func TestUpstreamTrackingLoop(t *testing.T) {
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return lines[len(lines)-1]
+}
+
+// The loop for a tool released in two lines (podman 6.x and 5.x, each its own pin directory and
+// bundles package, as tools/release/config.json says): a new upstream 5.8.x is found for the 5
+// line alone, bump moves only the 5 line's pin (the 6 line is already at upstream's newest 6.x,
+// and a version in no tracked line is refused), the pushed commit asks for podman 5's release
+// alone from its own bundles package, and publishing it makes podman-v5.8.7, which does not
+// become the repository's latest release (podman 6 stays that).
+func TestUpstreamTrackingLoopOfTwoReleaseLines(t *testing.T) {
+	for _, tool := range []string{"git", "go"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not on PATH (e.g. in a Bazel sandbox): `go test ./tools/...` runs this test", tool)
+		}
+	}
+	const mod6, mod5 = "example.com/podman/v6", "example.com/podman/v5"
+	proxy := bumptest.Proxy(t, mod6, mod6, []string{"v6.0.0"}, nil) + "," +
+		bumptest.Proxy(t, mod5, mod5, []string{"v5.8.6", "v5.8.7"}, nil)
+	home := t.TempDir()
+	for k, v := range map[string]string{"GOPROXY": proxy, "GOSUMDB": "off", "GONOSUMDB": "", "GOPRIVATE": "",
+		"GOFLAGS": "", "GOMODCACHE": filepath.Join(home, "mod"), "GOTOOLCHAIN": "local", "HOME": home} {
+		t.Setenv(k, v)
+	}
+	repo := t.TempDir()
+	git := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"}, args...)...)
+		cmd.Dir = repo
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	pin := func(module, v string) string {
+		return "module example.com/pin\n\ngo 1.21\n\nrequire " + module + " " + v + "\n"
+	}
+	deps := func(module string) string {
+		return "//go:build tools\n\npackage deps\n\nimport _ \"" + module + "/cmd/tool\"\n"
+	}
+	for name, body := range map[string]string{
+		"third_party/pins.json":         `{"go_sdk": {"version": "1.99.0"}}`,
+		"third_party/podman/go.mod":     pin(mod6, "v6.0.0"),
+		"third_party/podman/go.sum":     "",
+		"third_party/podman/deps.go":    deps(mod6),
+		"third_party/podman/v5/go.mod":  pin(mod5, "v5.8.6"),
+		"third_party/podman/v5/go.sum":  "",
+		"third_party/podman/v5/deps.go": deps(mod5),
+		"third_party/buildah/go.mod":    pin("example.com/buildah", "v1.44.1"),
+		"third_party/skopeo/go.mod":     pin("example.com/skopeo", "v1.0.0"),
+	} {
+		p := filepath.Join(repo, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	git("init", "-q")
+	mustRun(t, nil, "bump", "--repo", repo, "podman", "6.0.0")
+	mustRun(t, nil, "bump", "--repo", repo, "podman", "5.8.6")
+	git("add", ".")
+	git("commit", "-q", "-m", "podman 6.0.0 and 5.8.6")
+
+	fake := fakegithub.New()
+	t.Cleanup(fake.Close)
+	fake.Token = "tok"
+	fake.AddRepo(ours)
+	for _, v := range []string{"v6.0.0", "v5.8.6", "v5.8.7"} {
+		fake.AddRelease("podman-container-tools/podman", v, false, false)
+	}
+	fake.AddRelease(ours, "podman-v5.8.6", false, false)
+	fake.AddRelease(ours, "podman-v6.0.0", false, false)
+	environ := map[string]string{"GITHUB_TOKEN": "tok", "GITHUB_API_URL": fake.APIURL()}
+
+	// 1. the daily check: the 5 line is behind upstream, the 6 line is not
+	out := mustRun(t, environ, "check", "--tool", "podman")
+	if !strings.Contains(out, "podman 5.x: upstream 5.8.7, ours 5.8.6: build podman 5.8.7") || !strings.Contains(out, "podman 6.x: upstream 6.0.0, ours 6.0.0: up to date") {
+		t.Fatalf("check:\n%s", out)
+	}
+	t.Logf("1. check --tool podman:\n%s", out)
+
+	// 2. bump: only the 5 line's pin moves; a version of no tracked line is refused
+	out = mustRun(t, environ, "bump", "--repo", repo, "podman")
+	if !strings.Contains(out, "podman 5.8.6 -> 5.8.7 ("+mod5+"@v5.8.7") || !strings.Contains(out, "podman 6.0.0: already pinned") {
+		t.Errorf("bump podman:\n%s", out)
+	}
+	if got := git("status", "--porcelain"); got != "M third_party/podman/v5/go.licenses\n M third_party/podman/v5/go.mod\n M third_party/podman/v5/go.sum\n M third_party/podman/v5/stamp.bzl" {
+		t.Errorf("bump changed:\n%s\nwant the 5 line's go.licenses, go.mod, go.sum and stamp.bzl only", got)
+	}
+	if code, _, stderr := run(t, environ, "bump", "--repo", repo, "podman", "7.0.0"); code != ExitUsage || !strings.Contains(stderr, "podman 7.0.0 is in none of the tracked lines (6.x, 5.x)") {
+		t.Errorf("bump podman 7.0.0: exit %d: %s", code, stderr)
+	}
+	t.Logf("2. bump podman:\n%s", out)
+	git("add", ".")
+	git("commit", "-q", "-m", "podman 5.8.7")
+	built := git("rev-parse", "HEAD")
+
+	// 3. the build workflow: the pushed commit asks for podman 5.8.7 from release/podman5
+	ghOut := filepath.Join(t.TempDir(), "out")
+	if out := mustRun(t, nil, "pins", "--repo", repo, "--changed-since", "HEAD^", "--github-output", ghOut); out != "podman 5.8.7\n" {
+		t.Errorf("pins --changed-since HEAD^ = %q, want podman 5.8.7 alone", out)
+	}
+	if data, _ := os.ReadFile(ghOut); !strings.Contains(string(data), `{"tool":"podman","version":"5.8.7","line":"5.x","bundles":"release/podman5"}`) {
+		t.Errorf("matrix: %s", data)
+	}
+
+	// 4. its archives, in the line's own directory of the build's output (upstream-style names,
+	// as podman 6's), checksummed, signed and published
+	dist := filepath.Join(t.TempDir(), "release", "podman5")
+	os.MkdirAll(dist, 0o755)
+	bundlestest.Write(t, dist, "podman", "5.8.7", "podman-full-linux-amd64.tar.zst", "podman-full-linux-arm64.tar.zst")
+	keys := filepath.Join(t.TempDir(), "cosign")
+	pw := map[string]string{"COSIGN_PASSWORD": "pw"}
+	mustRun(t, pw, "keygen", "--output-prefix", keys)
+	mustRun(t, nil, "checksums", "--tool", "podman", "--version", "5.8.7", dist)
+	mustRun(t, pw, "sign", "--key", keys+".key", "--tool", "podman", dist)
+	if code, _, stderr := run(t, environ, "publish", "--tool", "podman", "--version", "5.8.7", "--commit", built, "--key", keys+".pub", dist); code != ExitOK {
+		t.Fatalf("publish podman 5.8.7: exit %d\n%s", code, stderr)
+	}
+	rels := fake.Releases(ours, "podman-v5.8.7")
+	if len(rels) != 1 || rels[0].Draft || rels[0].MakeLatest != "false" {
+		t.Fatalf("releases of podman-v5.8.7: %+v, want one, published, make_latest false", rels)
+	}
+	if n := len(fake.Releases(ours, "podman-v6.0.0")); n != 1 {
+		t.Errorf("podman-v6.0.0: %d releases, want the one there was", n)
+	}
+	t.Logf("4. published podman-v5.8.7 at %.12s with %d assets, not the repository's latest", built, len(rels[0].Assets))
 }

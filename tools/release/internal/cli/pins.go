@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/check"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/version"
 )
 
 // pinnedVersion reads the version of the one module a tool's go.mod requires on a single-line
@@ -29,13 +30,15 @@ func pinnedVersion(gomod []byte) (string, error) {
 
 func runPins(ctx context.Context, args []string, env Env) error {
 	fs := newFlags(env, "pins", "[flags]", `
-Prints each tool's pinned version (third_party/TOOL/go.mod), one "TOOL VERSION"
-line per tool. With --changed-since REV, only the tools whose pinned version
-differs from the one at git revision REV, or that had no go.mod there: the
-releases a commit asks for; a go.mod at REV that git cannot read or that names
-no version is an error, not a change. With --github-output, appends
-matrix=<json> (a GitHub Actions matrix of {tool, version}) and count=<n> to
-that file.`)
+Prints the pinned version of each release line of each tool (the go.mod in the
+line's pin directory, tools/release/config.json: third_party/TOOL/ unless the
+line names another), one "TOOL VERSION" line per line. With --changed-since
+REV, only the lines whose pinned version differs from the one at git revision
+REV, or that had no go.mod there: the releases a commit asks for; a go.mod at
+REV that git cannot read or that names no version is an error, not a change.
+With --github-output, appends matrix=<json> (a GitHub Actions matrix of {tool,
+version, line, bundles}: bundles is the Bazel package whose bundles.json lists
+the line's archives) and count=<n> to that file.`)
 	repo := fs.String("repo", "", "the repository's top directory (default: the git work tree containing the current directory)")
 	since := fs.String("changed-since", "", "only tools whose pin differs from the one at this git revision")
 	tool := fs.String("tool", "", "only this tool")
@@ -69,34 +72,39 @@ that file.`)
 	}
 	var matrix []check.MatrixEntry
 	for _, t := range tools {
-		rel := filepath.Join("third_party", t.Name, "go.mod")
-		data, err := os.ReadFile(filepath.Join(root, rel))
-		if err != nil {
-			return fmt.Errorf("%s: %w", t.Name, err)
-		}
-		v, err := pinnedVersion(data)
-		if err != nil {
-			return fmt.Errorf("%s: %w", rel, err)
-		}
-		if *since != "" {
-			old, existed, err := fileAt(ctx, root, *since, rel)
+		for _, line := range t.Lines {
+			rel := filepath.Join(filepath.FromSlash(line.Pin), "go.mod")
+			data, err := os.ReadFile(filepath.Join(root, rel))
 			if err != nil {
-				return err
+				return fmt.Errorf("%s %s: %w", t.Name, line, err)
 			}
-			// a tool new since REV counts as moved; a go.mod there that names no version
-			// cannot say whether the pin moved, so it is an error, not a reason to publish
-			if existed {
-				oldV, err := pinnedVersion(old)
+			v, err := pinnedVersion(data)
+			if err != nil {
+				return fmt.Errorf("%s: %w", rel, err)
+			}
+			if *since != "" {
+				old, existed, err := fileAt(ctx, root, *since, rel)
 				if err != nil {
-					return fmt.Errorf("%s at %s: %w", rel, *since, err)
+					return err
 				}
-				if oldV == v {
-					continue // the pin did not move
+				// a tool new since REV counts as moved; a go.mod there that names no version
+				// cannot say whether the pin moved, so it is an error, not a reason to publish
+				if existed {
+					oldV, err := pinnedVersion(old)
+					if err != nil {
+						return fmt.Errorf("%s at %s: %w", rel, *since, err)
+					}
+					if oldV == v {
+						continue // the pin did not move
+					}
 				}
 			}
+			if parsed, err := version.Parse(v); err != nil || !line.Version().Contains(parsed) {
+				return fmt.Errorf("%s pins %s %s, which is not in its release line %s", rel, t.Name, v, line)
+			}
+			matrix = append(matrix, check.MatrixEntry{Tool: t.Name, Version: v, Line: line.Line, Bundles: line.Bundles})
+			fmt.Fprintf(env.Stdout, "%s %s\n", t.Name, v)
 		}
-		matrix = append(matrix, check.MatrixEntry{Tool: t.Name, Version: v})
-		fmt.Fprintf(env.Stdout, "%s %s\n", t.Name, v)
 	}
 	if *ghOutput != "" {
 		js, n := check.FormatMatrix(matrix)

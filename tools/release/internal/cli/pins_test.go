@@ -8,8 +8,8 @@ import (
 	"testing"
 )
 
-// A repository with the shipped config's tools pinned; the second commit moves podman's pin
-// and touches buildah's BUILD file only.
+// A repository with the shipped config's tools pinned (podman in two release lines, each its own
+// pin directory); the second commit moves podman 6's pin and touches buildah's BUILD file only.
 func pinsRepo(t *testing.T) string {
 	t.Helper()
 	if _, err := exec.LookPath("git"); err != nil {
@@ -39,6 +39,7 @@ func pinsRepo(t *testing.T) string {
 	}
 	git("init", "-q")
 	write("third_party/podman/go.mod", gomod("go.podman.io/podman/v6", "6.0.0"))
+	write("third_party/podman/v5/go.mod", gomod("github.com/containers/podman/v5", "5.8.6"))
 	write("third_party/buildah/go.mod", gomod("go.podman.io/buildah", "1.44.1"))
 	write("third_party/skopeo/go.mod", gomod("github.com/containers/skopeo", "1.19.0"))
 	write("third_party/buildah/BUILD.bazel", "# one\n")
@@ -53,7 +54,7 @@ func pinsRepo(t *testing.T) string {
 func TestPins(t *testing.T) {
 	dir := pinsRepo(t)
 	code, out, errOut := run(t, nil, "pins", "--repo", dir)
-	if code != ExitOK || out != "podman 6.1.0\nbuildah 1.44.1\nskopeo 1.19.0\n" {
+	if code != ExitOK || out != "podman 6.1.0\npodman 5.8.6\nbuildah 1.44.1\nskopeo 1.19.0\n" {
 		t.Errorf("pins: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 	ghOut := filepath.Join(t.TempDir(), "out")
@@ -62,7 +63,7 @@ func TestPins(t *testing.T) {
 		t.Errorf("pins --changed-since HEAD^: exit %d, stdout %q, stderr %q; want only podman, whose pin moved", code, out, errOut)
 	}
 	data, _ := os.ReadFile(ghOut)
-	if want := "matrix={\"include\":[{\"tool\":\"podman\",\"version\":\"6.1.0\"}]}\ncount=1\n"; string(data) != want {
+	if want := "matrix={\"include\":[{\"tool\":\"podman\",\"version\":\"6.1.0\",\"line\":\"6.x\",\"bundles\":\"release\"}]}\ncount=1\n"; string(data) != want {
 		t.Errorf("github output %q, want %q", data, want)
 	}
 	if code, out, _ = run(t, nil, "pins", "--repo", dir, "--changed-since", "HEAD"); code != ExitOK || out != "" {
@@ -121,7 +122,7 @@ func TestPinsChangedSinceFailsOnGitErrors(t *testing.T) {
 
 	// not a git repository at all
 	notRepo := t.TempDir()
-	for _, tool := range []string{"podman", "buildah", "skopeo"} {
+	for _, tool := range []string{"podman", "podman/v5", "buildah", "skopeo"} {
 		data, err := os.ReadFile(filepath.Join(dir, "third_party", tool, "go.mod"))
 		if err != nil {
 			t.Fatal(err)
@@ -157,5 +158,38 @@ func TestPinsChangedSinceFailsOnAnUnreadableOldPin(t *testing.T) {
 	code, out, errOut := run(t, nil, "pins", "--repo", dir, "--changed-since", "HEAD^")
 	if code != ExitFailure || !strings.Contains(errOut, "third_party/skopeo/go.mod at HEAD^: want exactly one single-line require") || strings.Contains(out, "skopeo") {
 		t.Errorf("pins --changed-since with skopeo's go.mod unreadable at REV: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
+
+// Each release line of a tool is its own release: a commit that moves only podman 5's pin asks
+// for podman 5's release alone, from the line's bundles package; a pin outside its line (a 6.x
+// version in the 5.x pin) is an error, not a release of the wrong line.
+func TestPinsPerReleaseLine(t *testing.T) {
+	dir := pinsRepo(t)
+	gomod := "module example.com/pin\n\ngo 1.25.0\n\nrequire github.com/containers/podman/v5 v5.8.8\n"
+	if err := os.WriteFile(filepath.Join(dir, "third_party/podman/v5/go.mod"), []byte(gomod), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false", "commit", "-q", "-a", "-m", "three")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("git commit: %v\n%s", err, out)
+	}
+	ghOut := filepath.Join(t.TempDir(), "out")
+	code, out, errOut := run(t, nil, "pins", "--repo", dir, "--changed-since", "HEAD^", "--github-output", ghOut)
+	if code != ExitOK || out != "podman 5.8.8\n" {
+		t.Errorf("pins --changed-since HEAD^: exit %d, stdout %q, stderr %q; want only podman 5.8.8", code, out, errOut)
+	}
+	data, _ := os.ReadFile(ghOut)
+	if want := "matrix={\"include\":[{\"tool\":\"podman\",\"version\":\"5.8.8\",\"line\":\"5.x\",\"bundles\":\"release/podman5\"}]}\ncount=1\n"; string(data) != want {
+		t.Errorf("github output %q, want %q", data, want)
+	}
+	wrong := strings.Replace(gomod, "v5.8.8", "v6.0.2", 1)
+	if err := os.WriteFile(filepath.Join(dir, "third_party/podman/v5/go.mod"), []byte(wrong), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut = run(t, nil, "pins", "--repo", dir)
+	if code != ExitFailure || !strings.Contains(errOut, "not in its release line 5.x") {
+		t.Errorf("pins with 6.0.2 in the 5.x pin: exit %d, stderr %q", code, errOut)
 	}
 }

@@ -64,3 +64,43 @@ func TestParseRejects(t *testing.T) {
 		t.Errorf("Load(missing) = %v", err)
 	}
 }
+
+// A tool's lines are products of their own: each names its pin and bundles (defaults for a
+// plain "1.x"), no two share either, and no version belongs to two lines.
+func TestReleaseLines(t *testing.T) {
+	c, err := Load("../../config.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	podman, _ := c.Tool("podman")
+	for v, want := range map[string]string{"6.0.2": "6.x third_party/podman release", "5.8.6": "5.x third_party/podman/v5 release/podman5"} {
+		pv, _ := version.Parse(v)
+		l, err := podman.LineOf(pv)
+		if err != nil {
+			t.Fatalf("LineOf(%s): %v", v, err)
+		}
+		if got := l.Line + " " + l.Pin + " " + l.Bundles; got != want {
+			t.Errorf("LineOf(%s) = %s, want %s", v, got, want)
+		}
+		if podman.Newest(l) != (l.Line == "6.x") {
+			t.Errorf("Newest(%s) = %v", l.Line, podman.Newest(l))
+		}
+	}
+	if _, err := podman.LineOf(version.Version{Major: 4, Minor: 9}); err == nil || !strings.Contains(err.Error(), "none of the tracked lines (6.x, 5.x)") {
+		t.Errorf("LineOf(4.9.0) error = %v", err)
+	}
+	base := `{"repository":"o/r","tools":[{"name":"x","title":"X","upstream":"u/x","lines":[LINES]}]}`
+	for want, lines := range map[string]string{
+		"overlap":                `"1.x", {"line": "1.2.x", "pin": "p", "bundles": "b"}`,
+		"share the pin":          `"1.x", {"line": "2.x", "bundles": "b"}`,
+		"not a clean path":       `"1.x", {"line": "2.x", "pin": "../p", "bundles": "b"}`,
+		`unknown field "dir"`:    `{"line": "1.x", "dir": "p"}`,
+		"not a release line":     `{"line": "1"}`,
+		"or the bundles release": `"1.x", {"line": "2.x", "pin": "p"}`,
+	} {
+		_, err := Parse([]byte(strings.Replace(base, "LINES", lines, 1)))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: error = %v", lines, err)
+		}
+	}
+}

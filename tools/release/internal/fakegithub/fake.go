@@ -33,6 +33,7 @@ type Release struct {
 	Body       string
 	Commitish  string // target_commitish: where publishing a draft makes the tag
 	Draft, Pre bool
+	MakeLatest string // make_latest of the request that published it ("true", "false", "" when not given)
 	Assets     []*Asset
 	Source     []byte // the tag's source archive (AddSourceArchive); nil: none
 }

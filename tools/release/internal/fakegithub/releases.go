@@ -107,7 +107,8 @@ func (s *Server) editRelease(w http.ResponseWriter, r *http.Request, repo, id st
 		return
 	}
 	var in struct {
-		Draft *bool `json:"draft"`
+		Draft      *bool   `json:"draft"`
+		MakeLatest *string `json:"make_latest"`
 	}
 	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
 		writeError(w, http.StatusBadRequest, "Problems parsing JSON")
@@ -126,6 +127,9 @@ func (s *Server) editRelease(w http.ResponseWriter, r *http.Request, repo, id st
 			}
 		}
 		rel.Draft = false
+		if in.MakeLatest != nil {
+			rel.MakeLatest = *in.MakeLatest
+		}
 	}
 	writeJSON(w, http.StatusOK, s.releaseJSON(repo, rel))
 }

@@ -91,10 +91,16 @@ func (c *Client) CreateDraft(ctx context.Context, repo, tag, commitish, title, b
 	return fromGitHub(r), nil
 }
 
-// PublishDraft turns a draft into a published release.
-func (c *Client) PublishDraft(ctx context.Context, repo string, id int64) (*Release, error) {
+// PublishDraft turns a draft into a published release; latest says whether it becomes the
+// repository's "Latest" release (false for an older release line's, e.g. a podman 5.8.x published
+// after 6.0.2; GitHub's default would otherwise make the most recently created one Latest).
+func (c *Client) PublishDraft(ctx context.Context, repo string, id int64, latest bool) (*Release, error) {
 	owner, name := config.SplitRepo(repo)
-	r, _, err := c.Raw.Repositories.EditRelease(ctx, owner, name, id, &github.RepositoryRelease{Draft: github.Bool(false)})
+	makeLatest := "false"
+	if latest {
+		makeLatest = "true"
+	}
+	r, _, err := c.Raw.Repositories.EditRelease(ctx, owner, name, id, &github.RepositoryRelease{Draft: github.Bool(false), MakeLatest: &makeLatest})
 	if err != nil {
 		return nil, fmt.Errorf("publishing draft release %d of %s: %w", id, repo, Explain(err))
 	}

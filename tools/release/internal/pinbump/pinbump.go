@@ -62,6 +62,8 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		res.To, indexURLs = rel.Version, rel.URLs
 	} else if !upstream.Stable(o.Version) {
 		return nil, fmt.Errorf("version %q is not a plain release version (numbers and dots)", o.Version)
+	} else if part.Upstream != nil && !part.Upstream.InLine(o.Version) {
+		return nil, fmt.Errorf("%s follows upstream's %s line: %s is another line's release (pin that line separately)", part.Name, part.Upstream.Line, o.Version)
 	}
 	if res.To == res.From {
 		return res, nil

@@ -437,3 +437,28 @@ func TestNetavarkOfflineThroughCargo(t *testing.T) {
 		t.Errorf("netavark pin: %v", n)
 	}
 }
+
+// A pin that follows one upstream line (netavark 1.x, for podman 5) moves within that line only:
+// the newest 1.x, never upstream's 2.x, and a 2.x asked for by hand is refused, the file as it was.
+func TestLinePinFollowsItsLineOnly(t *testing.T) {
+	h := setup(t)
+	for _, v := range []string{"v1.17.2", "v1.17.3", "v2.2.0"} {
+		h.fake.AddRelease("containers/netavark", v, false, false)
+	}
+	f, err := pins.Load(h.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	part, err := f.Part("netavark_v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel, err := upstream.New(h.opts).Newest(context.Background(), part, func(string, ...any) {})
+	if err != nil || rel.Version != "1.17.3" {
+		t.Errorf("newest netavark_v1 = %q (%v), want 1.17.3 (upstream's newest 1.x; 2.2.0 is another line)", rel.Version, err)
+	}
+	if _, err := h.bump(t, "netavark_v1", "2.2.0"); err == nil || !strings.Contains(err.Error(), "follows upstream's 1.x line: 2.2.0 is another line's release") {
+		t.Errorf("bump netavark_v1 2.2.0: %v", err)
+	}
+	h.unchanged(t)
+}

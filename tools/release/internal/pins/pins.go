@@ -8,6 +8,7 @@ package pins
 import (
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/atomicfile"
@@ -162,6 +163,7 @@ type Upstream struct {
 	Follows string // another pin, whose part this pin belongs to (same version, bumped together)
 	Part    string // the part's name, when not the pin's
 	Why     string // for Untracked: why nobody follows it
+	Line    string // "1.x", "1.17.x": only releases of this line count (a part pinned per podman line); "" all
 }
 
 // Upstream returns the pin's upstream, or nil when it has none.
@@ -173,12 +175,12 @@ func (p *Pin) Upstream() (*Upstream, error) {
 	if n.obj == nil {
 		return nil, fmt.Errorf("pin %s: upstream is not an object", p.Name)
 	}
-	u := &Upstream{Kind: n.obj.str("kind"), Follows: n.obj.str("follows"), Part: n.obj.str("part"), Why: n.obj.str("why")}
+	u := &Upstream{Kind: n.obj.str("kind"), Follows: n.obj.str("follows"), Part: n.obj.str("part"), Why: n.obj.str("why"), Line: n.obj.str("line")}
 	for _, k := range n.obj.keys {
 		switch k {
-		case "kind", "follows", "part", "why":
+		case "kind", "follows", "part", "why", "line":
 		default:
-			return nil, fmt.Errorf("pin %s: upstream has unknown field %q (known: kind, follows, part, why)", p.Name, k)
+			return nil, fmt.Errorf("pin %s: upstream has unknown field %q (known: kind, follows, part, why, line)", p.Name, k)
 		}
 	}
 	switch {
@@ -189,8 +191,18 @@ func (p *Pin) Upstream() (*Upstream, error) {
 		return nil, fmt.Errorf("pin %s: unknown upstream kind %q (known: %s)", p.Name, u.Kind, strings.Join(Kinds, ", "))
 	case u.Kind == Untracked && u.Why == "":
 		return nil, fmt.Errorf("pin %s: upstream kind %s needs a why", p.Name, Untracked)
+	case u.Line != "" && (u.Kind != GitHubRelease || !lineRE.MatchString(u.Line)):
+		return nil, fmt.Errorf("pin %s: upstream line %q: want MAJOR.x or MAJOR.MINOR.x, with kind %s", p.Name, u.Line, GitHubRelease)
 	}
 	return u, nil
+}
+
+var lineRE = regexp.MustCompile(`^\d+\.(\d+\.)?x$`)
+
+// InLine reports whether version v is a release of the upstream's line (every version when
+// no line is set).
+func (u *Upstream) InLine(v string) bool {
+	return u.Line == "" || strings.HasPrefix(v, strings.TrimSuffix(u.Line, "x"))
 }
 
 func known(kind string) bool {

@@ -44,6 +44,13 @@ func Run(ctx context.Context, o Options) error {
 	if o.Commit == "" {
 		return errors.New("no commit to tag: without one the tag would land wherever the default branch is when the draft is published")
 	}
+	// only the tool's newest line's releases become the repository's Latest; a version in no
+	// tracked line is not ours to publish
+	line, err := o.Tool.LineOf(o.Version)
+	if err != nil {
+		return err
+	}
+	latest := o.Tool.Newest(line)
 	files, err := collect(o.Dir, bundles.PathIn(o.Dir, o.Bundles), o.Tool, o.Version, o.Verifier)
 	if err != nil {
 		return err
@@ -77,10 +84,14 @@ func Run(ctx context.Context, o Options) error {
 		o.Log("dry run: would publish draft %s", tag)
 		return nil
 	}
-	if _, err := o.Client.PublishDraft(ctx, o.Repo, rel.ID); err != nil {
+	if _, err := o.Client.PublishDraft(ctx, o.Repo, rel.ID, latest); err != nil {
 		return err
 	}
-	o.Log("%s: published", tag)
+	if latest {
+		o.Log("%s: published (the repository's latest release)", tag)
+	} else {
+		o.Log("%s: published (release line %s, not the tool's newest: not marked latest)", tag, line)
+	}
 	return nil
 }
 

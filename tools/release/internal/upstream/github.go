@@ -35,7 +35,7 @@ func gitHubSource(rawURL, version string) (repo, tagTemplate string, err error) 
 
 // newestGitHub is the newest published, non-pre-release GitHub release whose
 // tag is spelled like the pinned one with a stable version in it.
-func (s *Sources) newestGitHub(ctx context.Context, lead *pins.Pin, warn func(string, ...any)) (Release, error) {
+func (s *Sources) newestGitHub(ctx context.Context, lead *pins.Pin, up *pins.Upstream, warn func(string, ...any)) (Release, error) {
 	repo, tmpl, err := gitHubSource(lead.URLs()[0], lead.Version())
 	if err != nil {
 		return Release{}, fmt.Errorf("pin %s: %w", lead.Name, err)
@@ -64,7 +64,14 @@ func (s *Sources) newestGitHub(ctx context.Context, lead *pins.Pin, warn func(st
 			warn("%s: ignoring release %s of %s: %q is not a plain version", lead.Name, r.Tag, repo, v)
 			continue
 		}
+		if !up.InLine(v) {
+			continue // another line's release: this pin follows its own (e.g. netavark 1.x for podman 5)
+		}
 		vs = append(vs, v)
 	}
-	return newest(vs, fmt.Sprintf("the GitHub releases of %s with tags %s", repo, tmpl))
+	where := fmt.Sprintf("the GitHub releases of %s with tags %s", repo, tmpl)
+	if up.Line != "" {
+		where += " in line " + up.Line
+	}
+	return newest(vs, where)
 }

@@ -94,7 +94,7 @@ func (s *Sources) Newest(ctx context.Context, part *pins.Part, warn func(string,
 	var err error
 	switch part.Upstream.Kind {
 	case pins.GitHubRelease:
-		rel, err = s.newestGitHub(ctx, lead, warn)
+		rel, err = s.newestGitHub(ctx, lead, part.Upstream, warn)
 	case pins.GoDev:
 		rel, err = s.newestGo(ctx)
 	case pins.Zig:
