@@ -29,21 +29,9 @@ work=$(mktemp -d /var/tmp/rst-rootless.XXXXXX)
 chmod 0755 "$work"
 user=nobody
 uid=$(id -u $user) gid=$(id -g $user)
-# the processes this test started: the user's whose HOME is the test's (podman and what it starts:
-# conmon, pasta, the container's probe, podman's pause process); no other process of the user
-ours() {
-  local p
-  for p in $(pgrep -u "$uid"); do
-    if tr '\0' '\n' 2>/dev/null <"/proc/$p/environ" | grep -qxF "HOME=$work/home"; then echo "$p"; fi
-  done
-}
+. release/user_processes.sh
 cleanup() {
-  local left
-  left=$(ours)
-  [ -z "$left" ] || kill $left 2>/dev/null || true
-  sleep 1
-  left=$(ours)
-  [ -z "$left" ] || kill -9 $left 2>/dev/null || true
+  kill_user_processes "$uid" "$work/home"
   rm -rf "$work"
 }
 trap cleanup EXIT

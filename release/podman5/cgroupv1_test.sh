@@ -49,21 +49,9 @@ work=$(mktemp -d /var/tmp/rst-cgroupv1.XXXXXX)
 chmod 0755 "$work"
 user=nobody
 uid=$(id -u $user) gid=$(id -g $user)
-# the processes the rootless half started (their HOME is the test's); root's half ends with its
-# namespaces, its containers removed by podman itself below
-ours() {
-  local p
-  for p in $(pgrep -u "$uid"); do
-    if tr '\0' '\n' 2>/dev/null <"/proc/$p/environ" | grep -qxF "HOME=$work/home"; then echo "$p"; fi
-  done
-}
+. release/user_processes.sh
 cleanup() {
-  local left
-  left=$(ours)
-  [ -z "$left" ] || kill $left 2>/dev/null || true
-  sleep 1
-  left=$(ours)
-  [ -z "$left" ] || kill -9 $left 2>/dev/null || true
+  kill_user_processes "$uid" "$work/home"
   # the overlay mounts of root's storage live in root's private mount namespace, gone with it;
   # the v1 cgroups podman made for root's containers go with the containers, but podman keeps its
   # parent cgroups (libpod_parent/, and conmon/ in it): removed (when empty) unless they were

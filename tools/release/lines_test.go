@@ -62,7 +62,8 @@ func TestReleaseLinesAreWiredIntoTheBuild(t *testing.T) {
 				t.Errorf("%s: no go_deps from_file(go_mod = \"//%s:go.mod\") in MODULE.bazel or a fragment it includes", name, line.Pin)
 			}
 			bundles := read(path.Join(line.Bundles, "BUILD.bazel"))
-			if !strings.Contains(bundles, "bundles_manifest(") || !strings.Contains(bundles, `gomod = "//`+line.Pin+`:go.mod"`) {
+			pinned := strings.Contains(bundles, `gomod = "//`+line.Pin+`:go.mod"`) || strings.Contains(bundles, `pin = "//`+line.Pin+`"`)
+			if !strings.Contains(bundles, "bundles_manifest(") || !pinned {
 				t.Errorf("%s: %s/BUILD.bazel declares no bundles of the pin //%s:go.mod with a bundles_manifest", name, line.Bundles, line.Pin)
 			}
 			if line.Bundles != "release" && !strings.Contains(releaseBuild, `"//`+line.Bundles+`"`) {

@@ -19,32 +19,12 @@ import (
 // the way (archives of another version, a symlinked or missing archive, a connection dropped
 // mid-upload) is refused or recovered from with no duplicate release and no missing asset.
 func TestUpstreamTrackingLoop(t *testing.T) {
-	for _, tool := range []string{"git", "go"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s is not on PATH (e.g. in a Bazel sandbox): `go test ./tools/...` runs this test", tool)
-		}
-	}
+	loopTools(t)
 	const module = "example.com/skopeo"
-	proxy := bumptest.Proxy(t, module, module, []string{"v1.0.0", "v1.1.0"}, nil)
-	home := t.TempDir()
-	for k, v := range map[string]string{"GOPROXY": proxy, "GOSUMDB": "off", "GONOSUMDB": "", "GOPRIVATE": "",
-		"GOFLAGS": "", "GOMODCACHE": filepath.Join(home, "mod"), "GOTOOLCHAIN": "local", "HOME": home} {
-		t.Setenv(k, v)
-	}
+	loopEnv(t, bumptest.Proxy(t, module, module, []string{"v1.0.0", "v1.1.0"}, nil))
 
 	// the repository: skopeo pinned at 1.0.0
-	repo := t.TempDir()
-	git := func(args ...string) string {
-		t.Helper()
-		cmd := exec.Command("git", append([]string{"-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"}, args...)...)
-		cmd.Dir = repo
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
-	for name, body := range map[string]string{
+	repo, git := loopRepo(t, map[string]string{
 		"third_party/pins.json":       `{"go_sdk": {"version": "1.99.0"}}`,
 		"third_party/skopeo/go.mod":   "module example.com/pin\n\ngo 1.21\n\nrequire " + module + " v1.0.0\n",
 		"third_party/skopeo/go.sum":   "",
@@ -54,13 +34,7 @@ func TestUpstreamTrackingLoop(t *testing.T) {
 		"third_party/buildah/go.mod":  "module example.com/pin\n\ngo 1.21\n\nrequire example.com/buildah v1.44.1\n",
 		// podman's 5.x line has its own pin (tools/release/config.json)
 		"third_party/podman/v5/go.mod": "module example.com/pin\n\ngo 1.21\n\nrequire example.com/podman/v5 v5.8.6\n",
-	} {
-		p := filepath.Join(repo, name)
-		os.MkdirAll(filepath.Dir(p), 0o755)
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	})
 	git("init", "-q")
 	git("add", ".")
 	git("commit", "-q", "-m", "skopeo 1.0.0")
@@ -218,37 +192,17 @@ func lastLine(s string) string {
 // alone from its own bundles package, and publishing it makes podman-v5.8.7, which does not
 // become the repository's latest release (podman 6 stays that).
 func TestUpstreamTrackingLoopOfTwoReleaseLines(t *testing.T) {
-	for _, tool := range []string{"git", "go"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s is not on PATH (e.g. in a Bazel sandbox): `go test ./tools/...` runs this test", tool)
-		}
-	}
+	loopTools(t)
 	const mod6, mod5 = "example.com/podman/v6", "example.com/podman/v5"
-	proxy := bumptest.Proxy(t, mod6, mod6, []string{"v6.0.0"}, nil) + "," +
-		bumptest.Proxy(t, mod5, mod5, []string{"v5.8.6", "v5.8.7"}, nil)
-	home := t.TempDir()
-	for k, v := range map[string]string{"GOPROXY": proxy, "GOSUMDB": "off", "GONOSUMDB": "", "GOPRIVATE": "",
-		"GOFLAGS": "", "GOMODCACHE": filepath.Join(home, "mod"), "GOTOOLCHAIN": "local", "HOME": home} {
-		t.Setenv(k, v)
-	}
-	repo := t.TempDir()
-	git := func(args ...string) string {
-		t.Helper()
-		cmd := exec.Command("git", append([]string{"-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"}, args...)...)
-		cmd.Dir = repo
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
+	loopEnv(t, bumptest.Proxy(t, mod6, mod6, []string{"v6.0.0"}, nil)+","+
+		bumptest.Proxy(t, mod5, mod5, []string{"v5.8.6", "v5.8.7"}, nil))
 	pin := func(module, v string) string {
 		return "module example.com/pin\n\ngo 1.21\n\nrequire " + module + " " + v + "\n"
 	}
 	deps := func(module string) string {
 		return "//go:build tools\n\npackage deps\n\nimport _ \"" + module + "/cmd/tool\"\n"
 	}
-	for name, body := range map[string]string{
+	repo, git := loopRepo(t, map[string]string{
 		"third_party/pins.json":         `{"go_sdk": {"version": "1.99.0"}}`,
 		"third_party/podman/go.mod":     pin(mod6, "v6.0.0"),
 		"third_party/podman/go.sum":     "",
@@ -258,13 +212,7 @@ func TestUpstreamTrackingLoopOfTwoReleaseLines(t *testing.T) {
 		"third_party/podman/v5/deps.go": deps(mod5),
 		"third_party/buildah/go.mod":    pin("example.com/buildah", "v1.44.1"),
 		"third_party/skopeo/go.mod":     pin("example.com/skopeo", "v1.0.0"),
-	} {
-		p := filepath.Join(repo, name)
-		os.MkdirAll(filepath.Dir(p), 0o755)
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	})
 	git("init", "-q")
 	mustRun(t, nil, "bump", "--repo", repo, "podman", "6.0.0")
 	mustRun(t, nil, "bump", "--repo", repo, "podman", "5.8.6")
@@ -335,4 +283,48 @@ func TestUpstreamTrackingLoopOfTwoReleaseLines(t *testing.T) {
 		t.Errorf("podman-v6.0.0: %d releases, want the one there was", n)
 	}
 	t.Logf("4. published podman-v5.8.7 at %.12s with %d assets, not the repository's latest", built, len(rels[0].Assets))
+}
+
+// loopTools skips a loop test where git or go is missing (e.g. in a Bazel sandbox).
+func loopTools(t *testing.T) {
+	t.Helper()
+	for _, tool := range []string{"git", "go"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not on PATH (e.g. in a Bazel sandbox): `go test ./tools/...` runs this test", tool)
+		}
+	}
+}
+
+// loopEnv points the go command at the file:// proxy, in a home and module cache of the test's.
+func loopEnv(t *testing.T, proxy string) {
+	t.Helper()
+	home := t.TempDir()
+	for k, v := range map[string]string{"GOPROXY": proxy, "GOSUMDB": "off", "GONOSUMDB": "", "GOPRIVATE": "",
+		"GOFLAGS": "", "GOMODCACHE": filepath.Join(home, "mod"), "GOTOOLCHAIN": "local", "HOME": home} {
+		t.Setenv(k, v)
+	}
+}
+
+// loopRepo writes files into a new directory and returns it with a git runner there (the repository
+// is not made yet: the test runs git init when it wants).
+func loopRepo(t *testing.T, files map[string]string) (string, func(args ...string) string) {
+	t.Helper()
+	repo := t.TempDir()
+	for name, body := range files {
+		p := filepath.Join(repo, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return repo, func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"}, args...)...)
+		cmd.Dir = repo
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
 }
