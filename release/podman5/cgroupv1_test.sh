@@ -14,7 +14,7 @@
 # storage in the test's directory; the rootless part sees the test's /etc/subuid and /etc/subgid
 # through a private mount namespace. Needs root, iptables, newuidmap (uidmap), busybox and curl on
 # the host (tools/setup installs them).
-# On a machine that mounts no cgroup v1 controllers it prints one "SKIP - ..." line and exits 0
+# On a machine that mounts no cgroup v1 controllers it prints one "SUITE SKIPPED: ..." line and exits 0
 # (tools/test counts it as a skip); the bookworm cgroup v1 guest (release/guests_test.sh) runs
 # the same scenarios there.
 # Exit status: 0 when every planned scenario reported ok (or the skip), 1 otherwise.
@@ -30,7 +30,7 @@ fail() {
 }
 [ "$(id -u)" = 0 ] || fail "needs root (containers as root, and the rootless user's mount namespace)"
 if [ "$(stat -fc %T /sys/fs/cgroup/memory 2>/dev/null)" != cgroupfs ]; then
-  echo "SKIP - podman 5 on cgroup v1: this machine mounts no cgroup v1 memory controller at /sys/fs/cgroup/memory ($(stat -fc %T /sys/fs/cgroup) at /sys/fs/cgroup); the bookworm cgroup v1 guest of release/guests_test.sh runs these scenarios"
+  echo "SUITE SKIPPED: podman 5 on cgroup v1: this machine mounts no cgroup v1 memory controller at /sys/fs/cgroup/memory ($(stat -fc %T /sys/fs/cgroup) at /sys/fs/cgroup); the bookworm cgroup v1 guest of release/guests_test.sh runs these scenarios"
   exit 0
 fi
 for c in iptables newuidmap busybox curl setpriv unshare; do
