@@ -23,7 +23,7 @@ Parts, with --pins FILE (third_party/pins.json): for each part pinned there
 (or only --part), find the newest stable upstream release where the pin's
 "upstream" says (kind github-release: the GitHub releases of the repository
 its URL names, drafts, pre-releases and tags not spelled like the pinned one
-skipped; go, zig, gnome, rust-dist: those projects' release indexes); it needs
+skipped, and with "line" (e.g. "1.x") other lines' releases; go, zig, gnome, rust-dist: those projects' release indexes); it needs
 a pin bump (release bump-pin) when upstream's is newer than the pin. Pins no
 one follows are printed as "not tracked" with the reason. --tool without
 --part checks only tools, --part without --tool only parts.
@@ -37,7 +37,7 @@ outputs written.`)
 	part := fs.String("part", "", "check only this part of --pins")
 	pinsPath := fs.String("pins", "", "also check the parts pinned in this file, usually third_party/pins.json")
 	asJSON := fs.Bool("json", false, `print the results as JSON, {"tools": [...], "parts": [...]}`)
-	ghOutput := fs.String("github-output", "", "append matrix=<json> (a GitHub Actions build matrix of {tool, version}) and count=<n>, and with --pins pin_matrix=<json> (of {part, version}) and pin_count=<n>, to this file, usually $GITHUB_OUTPUT")
+	ghOutput := fs.String("github-output", "", "append matrix=<json> (a GitHub Actions build matrix of {tool, version, line, bundles}) and count=<n>, and with --pins pin_matrix=<json> (of {part, version}) and pin_count=<n>, to this file, usually $GITHUB_OUTPUT")
 	var mirrors listFlag
 	fs.Var(&mirrors, "mirror", "FROM=TO: fetch URLs starting with FROM from TO instead, e.g. a local mirror (repeatable)")
 	api := addAPIFlags(fs)

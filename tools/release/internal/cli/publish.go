@@ -12,9 +12,13 @@ func runPublish(ctx context.Context, args []string, env Env) error {
 	fs := newFlags(env, "publish", "--tool T --version V --commit SHA (--key cosign.pub | --keyless | --certificate-identity-regexp RE --certificate-oidc-issuer URL) [--bundles FILE] [--dry-run] DIR", `
 Publish the tool's archives in DIR as the GitHub release {tool}-v{version}
 titled "{Title} {version}" in the repository named in the config, its tag at
-commit SHA. DIR is what 'bazel build //release:all' writes
-(bazel-bin/release/), or a copy of it; its bundles.json says which archives
-are the tool's. The assets are those archives, checksums.txt and their
+commit SHA. DIR is the directory of the release line's bundles that
+'bazel build //release:all' writes (bazel-bin/ + the line's "bundles" in
+tools/release/config.json: bazel-bin/release/, bazel-bin/release/podman5/),
+or a copy of it; its bundles.json says which archives are the tool's. V must
+be in one of the tool's tracked lines; only a release of the tool's newest
+line becomes the repository's latest release (make_latest), an older line's
+never does. The assets are those archives, checksums.txt and their
 signatures; nothing else in DIR (other tools' archives, bundles.json).
 
 First DIR is checked, and nothing is published, nor asked of GitHub, unless:
