@@ -20,16 +20,16 @@ cd "$ws"
 guests=("$@")
 [ ${#guests[@]} -gt 0 ] || mapfile -t guests < <(python3 -c 'import json,sys; print("\n".join(json.load(open(sys.argv[1]))["guests"]))' tools/vm.d/guests.json)
 field() { python3 -c 'import json,sys; v = json.load(open(sys.argv[1]))["guests"][sys.argv[2]].get(sys.argv[3], ""); print(" ".join(v) if isinstance(v, list) else v)' tools/vm.d/guests.json "$1" "$2"; }
-# the Bazel package of a podman line's bundles (tools/release/config.json: a line's "bundles",
-# default release)
-bundles_of() { python3 -c '
-import json, sys
-for l in next(t for t in json.load(open(sys.argv[1]))["tools"] if t["name"] == "podman")["lines"]:
-    l = l if isinstance(l, dict) else {"line": l}
-    if l["line"] == sys.argv[2]:
-        print(l.get("bundles", "release")); break
-else:
-    sys.exit("podman has no release line %s in %s" % (sys.argv[2], sys.argv[1]))' tools/release/config.json "$1"; }
+# podman's release lines and the Bazel package of each one's bundles, as the release tool reads
+# tools/release/config.json ("LINE PACKAGE" per line, from its build matrix)
+lines_out=$(mktemp)
+go run ./tools/release pins --tool podman --github-output "$lines_out" >/dev/null ||
+  { rm -f "$lines_out"; echo "FAIL: tools/release pins could not read podman's release lines"; exit 1; }
+podman_lines=$(python3 -c 'import json,sys; [print(e["line"], e["bundles"]) for e in json.loads(open(sys.argv[1]).read().split("matrix=", 1)[1].split("\n", 1)[0])["include"]]' "$lines_out")
+rm -f "$lines_out"
+bundles_of() { # LINE
+  awk -v l="$1" '$1 == l { print $2; found = 1 } END { if (!found) { print "podman has no release line " l " in tools/release/config.json" > "/dev/stderr"; exit 1 } }' <<<"$podman_lines"
+}
 user=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["user"]["name"])' tools/vm.d/guests.json)
 
 runs=() # guest:line:target

@@ -317,14 +317,5 @@ func loopRepo(t *testing.T, files map[string]string) (string, func(args ...strin
 			t.Fatal(err)
 		}
 	}
-	return repo, func(args ...string) string {
-		t.Helper()
-		cmd := exec.Command("git", append([]string{"-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"}, args...)...)
-		cmd.Dir = repo
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
+	return repo, gitIn(t, repo)
 }

@@ -16,14 +16,7 @@ func pinsRepo(t *testing.T) string {
 		t.Skip("git is not installed (e.g. in a Bazel sandbox): `go test ./tools/release/...` runs this test")
 	}
 	dir := t.TempDir()
-	git := func(args ...string) {
-		t.Helper()
-		cmd := exec.Command("git", append([]string{"-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"}, args...)...)
-		cmd.Dir = dir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-	}
+	git := gitIn(t, dir)
 	write := func(rel, content string) {
 		t.Helper()
 		p := filepath.Join(dir, rel)
@@ -87,16 +80,7 @@ func TestPins(t *testing.T) {
 // go.mod) is an error, never a reason to build and publish.
 func TestPinsChangedSinceFailsOnGitErrors(t *testing.T) {
 	dir := pinsRepo(t)
-	git := func(args ...string) string {
-		t.Helper()
-		cmd := exec.Command("git", append([]string{"-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"}, args...)...)
-		cmd.Dir = dir
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
+	git := gitIn(t, dir)
 
 	// a tool new since REV counts as moved
 	if err := os.MkdirAll(filepath.Join(dir, "third_party/new"), 0o755); err != nil {
@@ -141,14 +125,7 @@ func TestPinsChangedSinceFailsOnGitErrors(t *testing.T) {
 // A go.mod at REV that names no pinned version cannot tell whether the pin moved: an error.
 func TestPinsChangedSinceFailsOnAnUnreadableOldPin(t *testing.T) {
 	dir := pinsRepo(t)
-	git := func(args ...string) {
-		t.Helper()
-		cmd := exec.Command("git", append([]string{"-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"}, args...)...)
-		cmd.Dir = dir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-	}
+	git := gitIn(t, dir)
 	gomod := filepath.Join(dir, "third_party/skopeo/go.mod")
 	good, _ := os.ReadFile(gomod)
 	os.WriteFile(gomod, []byte("module example.com/pin\n"), 0o644)
@@ -170,11 +147,7 @@ func TestPinsPerReleaseLine(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "third_party/podman/v5/go.mod"), []byte(gomod), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false", "commit", "-q", "-a", "-m", "three")
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("git commit: %v\n%s", err, out)
-	}
+	gitIn(t, dir)("commit", "-q", "-a", "-m", "three")
 	ghOut := filepath.Join(t.TempDir(), "out")
 	code, out, errOut := run(t, nil, "pins", "--repo", dir, "--changed-since", "HEAD^", "--github-output", ghOut)
 	if code != ExitOK || out != "podman 5.8.8\n" {
@@ -191,5 +164,20 @@ func TestPinsPerReleaseLine(t *testing.T) {
 	code, _, errOut = run(t, nil, "pins", "--repo", dir)
 	if code != ExitFailure || !strings.Contains(errOut, "not in its release line 5.x") {
 		t.Errorf("pins with 6.0.2 in the 5.x pin: exit %d, stderr %q", code, errOut)
+	}
+}
+
+// gitIn runs git in dir as a committer of the test's (no signing), failing the test on an error;
+// it returns git's output, trimmed.
+func gitIn(t *testing.T, dir string) func(args ...string) string {
+	return func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"}, args...)...)
+		cmd.Dir = dir
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
 	}
 }

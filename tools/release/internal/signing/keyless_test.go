@@ -119,16 +119,7 @@ func TestKeylessWithoutBundle(t *testing.T) {
 // The .sig and .pem of a keyless signature are views of its bundle; publish
 // re-derives them from a bundle already on a release.
 func TestWriteAndDeriveFromBundle(t *testing.T) {
-	b := &protobundle.Bundle{
-		MediaType: "application/vnd.dev.sigstore.bundle.v0.3+json",
-		VerificationMaterial: &protobundle.VerificationMaterial{
-			Content: &protobundle.VerificationMaterial_Certificate{Certificate: &protocommon.X509Certificate{RawBytes: []byte("cert-der")}},
-		},
-		Content: &protobundle.Bundle_MessageSignature{MessageSignature: &protocommon.MessageSignature{
-			MessageDigest: &protocommon.HashOutput{Algorithm: protocommon.HashAlgorithm_SHA2_256, Digest: make([]byte, 32)},
-			Signature:     []byte("raw-signature"),
-		}},
-	}
+	b := testBundle()
 	path := filepath.Join(t.TempDir(), "podman-full-linux-arm64.tar.zst")
 	if err := WriteBundle(path, b); err != nil {
 		t.Fatal(err)
@@ -155,16 +146,7 @@ func TestWriteAndDeriveFromBundle(t *testing.T) {
 
 // The bundle, .sig and .pem are written together or not at all.
 func TestWriteBundleWritesAllThreeOrNone(t *testing.T) {
-	b := &protobundle.Bundle{
-		MediaType: "application/vnd.dev.sigstore.bundle.v0.3+json",
-		VerificationMaterial: &protobundle.VerificationMaterial{
-			Content: &protobundle.VerificationMaterial_Certificate{Certificate: &protocommon.X509Certificate{RawBytes: []byte("cert-der")}},
-		},
-		Content: &protobundle.Bundle_MessageSignature{MessageSignature: &protocommon.MessageSignature{
-			MessageDigest: &protocommon.HashOutput{Algorithm: protocommon.HashAlgorithm_SHA2_256, Digest: make([]byte, 32)},
-			Signature:     []byte("raw-signature"),
-		}},
-	}
+	b := testBundle()
 	path := filepath.Join(t.TempDir(), "podman-full-linux-arm64.tar.zst")
 	if err := os.Mkdir(path+CertSuffix, 0o755); err != nil { // the .pem cannot be written
 		t.Fatal(err)
@@ -352,5 +334,20 @@ func TestCosignCLIVerifiesOurKeylessBundles(t *testing.T) {
 		fulcio.SetIdentity(workflow + ref)
 		signFile()
 		refuse("signed by publish.yml on "+ref, GitHubIssuer, "expected SAN value to match regex")
+	}
+}
+
+// testBundle is a keyless signature's bundle whose certificate is "cert-der" and whose
+// signature is "raw-signature".
+func testBundle() *protobundle.Bundle {
+	return &protobundle.Bundle{
+		MediaType: "application/vnd.dev.sigstore.bundle.v0.3+json",
+		VerificationMaterial: &protobundle.VerificationMaterial{
+			Content: &protobundle.VerificationMaterial_Certificate{Certificate: &protocommon.X509Certificate{RawBytes: []byte("cert-der")}},
+		},
+		Content: &protobundle.Bundle_MessageSignature{MessageSignature: &protocommon.MessageSignature{
+			MessageDigest: &protocommon.HashOutput{Algorithm: protocommon.HashAlgorithm_SHA2_256, Digest: make([]byte, 32)},
+			Signature:     []byte("raw-signature"),
+		}},
 	}
 }
