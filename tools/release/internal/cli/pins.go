@@ -82,6 +82,9 @@ the line's archives) and count=<n> to that file.`)
 			if err != nil {
 				return fmt.Errorf("%s: %w", rel, err)
 			}
+			if parsed, err := version.Parse(v); err != nil || !line.Version().Contains(parsed) {
+				return fmt.Errorf("%s pins %s %s, which is not in its release line %s", rel, t.Name, v, line)
+			}
 			if *since != "" {
 				old, existed, err := fileAt(ctx, root, *since, rel)
 				if err != nil {
@@ -98,9 +101,6 @@ the line's archives) and count=<n> to that file.`)
 						continue // the pin did not move
 					}
 				}
-			}
-			if parsed, err := version.Parse(v); err != nil || !line.Version().Contains(parsed) {
-				return fmt.Errorf("%s pins %s %s, which is not in its release line %s", rel, t.Name, v, line)
 			}
 			matrix = append(matrix, check.MatrixEntry{Tool: t.Name, Version: v, Line: line.Line, Bundles: line.Bundles})
 			fmt.Fprintf(env.Stdout, "%s %s\n", t.Name, v)

@@ -158,15 +158,6 @@ func (c *Config) Names() []string {
 	return n
 }
 
-// ParsedLines returns the tracked lines in config order.
-func (t *Tool) ParsedLines() []version.Line {
-	var ls []version.Line
-	for _, l := range t.Lines {
-		ls = append(ls, l.parsed)
-	}
-	return ls
-}
-
 // LineOf is the tracked line a version belongs to; the error names the tracked lines.
 func (t *Tool) LineOf(v version.Version) (*Line, error) {
 	for _, l := range t.Lines {
