@@ -60,6 +60,9 @@ eq() {
   if [ "$3" = "$2" ]; then ok "$1"; else fail "$1" "want '$2', got '$(printf %s "$3" | tr '\n' '|')' $(why '')"; fi
 }
 
+# whether PREFIX runs rootless on cgroup v1, where the kernel delegates no controller to a user
+v1_rootless() { [ "$CGROUP" = v1 ] && [ "$1" = rootless ]; }
+
 # the container's cgroup file that holds a limit, by cgroup version
 cg() { # V2FILE V1CONTROLLER/V1FILE
   if [ "$CGROUP" = v1 ]; then echo "/sys/fs/cgroup/$2"; else echo "/sys/fs/cgroup/$1"; fi
@@ -109,7 +112,7 @@ v1_rootless_limits() {
 # the scenario names core() reports for PREFIX (the PLAN line lists them before any runs)
 core_names() { # PREFIX
   local n="import multi-uid-image rootfs-on-overlay logs exec-init-pid1 exec-user init-is-the-bundles-catatonit ps stats stop-sigterm rm"
-  if [ "$CGROUP" = v1 ] && [ "$1" = rootless ]; then n="$n limits-ignored-with-a-warning"; else n="$n memory-limit-oom-kill pids-limit-fork-fails cpus-limit cpu-shares"; fi
+  if v1_rootless "$1"; then n="$n limits-ignored-with-a-warning"; else n="$n memory-limit-oom-kill pids-limit-fork-fails cpus-limit cpu-shares"; fi
   printf "$1/%s " $n bridge-by-name published-port
 }
 
@@ -146,7 +149,7 @@ core() { # PREFIX PORT
   eq "$p/init-is-the-bundles-catatonit" "$(sha256sum <"$B/lib/podman/catatonit" | cut -d' ' -f1)" "$out"
   out=$(t 60 podman ps --format '{{.Names}} {{.State}}')
   eq "$p/ps" "s1 running" "$out"
-  if [ "$CGROUP" = v1 ] && [ "$p" = rootless ]; then
+  if v1_rootless "$p"; then
     out=$(timeout 60 podman stats --no-stream --format '{{.Name}}' s1 2>&1)
     case "$out" in
     *"stats is not supported in rootless mode without cgroups v2"*) ok "$p/stats" ;;
@@ -166,7 +169,7 @@ core() { # PREFIX PORT
 
   # resource limits, enforced; read back from the container's own cgroup: cgroup v2's unified
   # files, or cgroup v1's, which crun mounts per controller (/sys/fs/cgroup/memory/...)
-  if [ "$CGROUP" = v1 ] && [ "$p" = rootless ]; then
+  if v1_rootless "$p"; then
     v1_rootless_limits
   else
     limits "$p"
