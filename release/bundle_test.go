@@ -143,12 +143,10 @@ func TestBundle(t *testing.T) {
 			if *tool == "podman" {
 				podmanRuns(t, root, arch)
 			}
-			// the README's per-user install command, run as written, from the top directory
+			installs(t, root)
+			// installed for the user whose home is HOME: the tools find the configuration
 			home := t.TempDir()
-			run(t, root, []string{"HOME=" + home}, "sh", "-c", readmeCommand(t, "# per user"))
-			if _, err := os.Stat(filepath.Join(home, ".config/containers/policy.json")); err != nil {
-				t.Fatalf("the README's per-user install command did not install policy.json: %v", err)
-			}
+			run(t, root, []string{"HOME=" + home, "XDG_CONFIG_HOME=", "XDG_DATA_HOME="}, "./install", "--user")
 			if *tool == "skopeo" {
 				// with the installed policy and no --policy flag, skopeo copies an image
 				layout := filepath.Join(home, "layout")
@@ -162,22 +160,6 @@ func TestBundle(t *testing.T) {
 			}
 			if *tool == "buildah" {
 				buildahBuilds(t, root)
-			}
-			if *tool == "podman" && *helpers != "" {
-				// podman-full's systemd units, installed by the README's command as written
-				run(t, root, []string{"HOME=" + home}, "bash", "-c", readmeCommand(t, "# systemd units, per user"))
-				units := filepath.Join(home, ".config/systemd/user")
-				for _, u := range []string{"podman.socket", "podman.service", "podman-restart.service"} {
-					data, err := os.ReadFile(filepath.Join(units, u))
-					if err != nil {
-						t.Errorf("the README's systemd command did not install %s: %v", u, err)
-						continue
-					}
-					if strings.Contains(string(data), "@@PODMAN@@") || strings.Contains(u, ".service") &&
-						!strings.Contains(string(data), `ExecStart="`+filepath.Join(root, "bin/podman")+`" `) {
-						t.Errorf("%s does not start this bundle's podman (%s):\n%s", u, filepath.Join(root, "bin/podman"), data)
-					}
-				}
 			}
 		})
 	}
@@ -259,6 +241,99 @@ func buildahBuilds(t *testing.T, root string) {
 		t.Errorf("the committed image's hello.txt: %q, %v", data, err)
 	}
 	b.Run(t, cfg.Env, append(global, "rm", "--all")...)
+}
+
+// installs runs the archive's install as the README says, for a user with a new home: it
+// installs the configuration (and podman-full's units, naming this directory's podman), does
+// nothing the second time, keeps a file the user changed, and --uninstall removes the rest. Its
+// quadlet, run as the generator install makes of it, writes units that run this podman.
+func installs(t *testing.T, root string) {
+	home := t.TempDir()
+	env := []string{"HOME=" + home, "XDG_CONFIG_HOME=", "XDG_DATA_HOME="}
+	installed := []string{".config/containers/policy.json", ".config/containers/registries.conf"}
+	podman := filepath.Join(root, "bin", "podman")
+	if *helpers != "" {
+		for _, u := range []string{"podman.socket", "podman.service", "podman-restart.service"} {
+			installed = append(installed, ".config/systemd/user/"+u)
+		}
+	}
+	record := filepath.Join(home, ".local/share/rootless-static-toolkits", filepath.Base(root)+".installed")
+
+	if out := run(t, root, env, "./install", "--user", "--dry-run"); !strings.Contains(out, "would: installed: "+filepath.Join(home, installed[0])) {
+		t.Errorf("install --dry-run printed:\n%s\nwant it to say it would install %s", out, installed[0])
+	}
+	if entries, _ := os.ReadDir(home); len(entries) != 0 {
+		t.Fatalf("install --dry-run wrote into the home directory: %v", entries)
+	}
+	cmd := exec.Command("./install", "--bogus")
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err == nil || cmd.ProcessState.ExitCode() != 2 || !strings.Contains(string(out), "unknown argument '--bogus'") {
+		t.Errorf("install --bogus: %v, %q; want exit status 2 naming the argument", err, out)
+	}
+
+	run(t, root, env, "sh", "-c", readmeCommand(t, "# for you"))
+	for _, f := range installed {
+		if _, err := os.Stat(filepath.Join(home, f)); err != nil {
+			t.Errorf("the README's install command did not install %s: %v", f, err)
+		}
+	}
+	if _, err := os.Stat(record); err != nil {
+		t.Errorf("install recorded nothing: %v", err)
+	}
+	for _, u := range installed[2:] {
+		data, _ := os.ReadFile(filepath.Join(home, u))
+		if strings.Contains(string(data), "@@PODMAN@@") || strings.HasSuffix(u, ".service") && !strings.Contains(string(data), `ExecStart="`+podman+`" `) {
+			t.Errorf("%s does not start this bundle's podman (%s):\n%s", u, podman, data)
+		}
+	}
+	// idempotent: nothing but "unchanged"; a file the user changed is kept, and said so
+	for _, l := range strings.Split(strings.TrimSpace(run(t, root, env, "./install", "--user")), "\n") {
+		if strings.HasPrefix(l, "installed: ") || strings.HasPrefix(l, "replaced: ") {
+			t.Errorf("install a second time changed something: %s", l)
+		}
+	}
+	changed := filepath.Join(home, installed[1])
+	if err := os.WriteFile(changed, []byte("# mine\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out := run(t, root, env, "./install", "--user"); !strings.Contains(out, "kept: "+changed+" differs") {
+		t.Errorf("install over a changed %s printed:\n%s\nwant it kept, and said so", changed, out)
+	}
+	if data, _ := os.ReadFile(changed); string(data) != "# mine\n" {
+		t.Errorf("install replaced the user's %s: %q", changed, data)
+	}
+
+	if *helpers != "" {
+		// quadlet, as install --system links it (podman-user-generator: the name says user mode),
+		// over a .container file: the unit runs this directory's podman, quoted as systemd reads it
+		units := t.TempDir()
+		if err := os.WriteFile(filepath.Join(units, "web.container"), []byte("[Container]\nImage=localhost/bb:1\nExec=sleep 1000\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		gen := filepath.Join(t.TempDir(), "podman-user-generator")
+		if err := os.Symlink(filepath.Join(root, "lib/podman/quadlet"), gen); err != nil {
+			t.Fatal(err)
+		}
+		out := run(t, root, append(env, "QUADLET_UNIT_DIRS="+units, "PODMAN="), gen, "-dryrun")
+		if want := `ExecStart="` + strings.ReplaceAll(podman, " ", `\x20`) + `" run --name systemd-%N`; !strings.Contains(out, want) {
+			t.Errorf("quadlet of the unpacked archive generated:\n%s\nwant %s", out, want)
+		}
+	}
+
+	out := run(t, root, env, "./install", "--user", "--uninstall")
+	if !strings.Contains(out, "kept: "+changed+" changed since it was installed") {
+		t.Errorf("install --uninstall printed:\n%s\nwant it to keep the changed %s", out, changed)
+	}
+	for _, f := range append(installed, record) {
+		_, err := os.Stat(filepath.Join(home, strings.TrimPrefix(f, home)))
+		if p := filepath.Join(home, strings.TrimPrefix(f, home)); p == changed {
+			if err != nil {
+				t.Errorf("install --uninstall removed the changed %s", p)
+			}
+		} else if err == nil {
+			t.Errorf("install --uninstall left %s", p)
+		}
+	}
 }
 
 // readmeCommand returns the indented command line after the comment line marker in the README.

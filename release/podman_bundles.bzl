@@ -2,10 +2,10 @@
 
 load(":bundle.bzl", "bundle")
 
-# what every bundle carries besides its tool: the bundle README, etc/containers/, the licenses of
-# what every program links
+# what every bundle carries besides its tool: the bundle README and install, etc/containers/, the
+# licenses of what every program links
 COMMON_PARTS = [
-    "//release:readme",
+    "//release:top",
     "//release/common:containers_conf",
     "//release/common:toolchain_licenses",
 ]
