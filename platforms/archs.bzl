@@ -7,6 +7,10 @@ ARCHS = [
     struct(go = "arm64", zig = "aarch64", cpu = "aarch64", elf_machine = "EM_AARCH64"),
 ]
 
+# the architecture of the machines that run the build's actions: a program the build runs to write
+# a file (shell completions) is taken for this architecture (elsewhere binfmt_misc's qemu runs it)
+EXEC_ARCH = [a for a in ARCHS if a.go == "amd64"][0]
+
 # hermetic_cc_toolchain spells its libc-aware platforms and toolchains linux_<goarch>_musl too.
 def platform_name(arch):
     return "linux_{}_musl".format(arch.go)

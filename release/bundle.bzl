@@ -9,7 +9,7 @@ load("@bazel_skylib//rules:write_file.bzl", "write_file")
 load("@io_bazel_rules_go//go:def.bzl", "go_test")
 load("@rules_pkg//pkg:mappings.bzl", "pkg_attributes", "pkg_filegroup", "pkg_files")
 load("@rules_pkg//pkg:tar.bzl", "pkg_tar")
-load("//platforms:archs.bzl", "ARCHS")
+load("//platforms:archs.bzl", "ARCHS", "EXEC_ARCH")
 
 def _component(line):
     """A components line for tools/describe: "cargo DIR @REPO" names REPO's vendor/ by its path."""
@@ -69,6 +69,38 @@ def bundle_part(name, executables = {}, files = {}, components = [], versions = 
             srcs = groups,
             visibility = visibility,
         )
+
+# the shells whose completions a bundle carries: shell -> the file name for PROGRAM, as each shell's
+# completion directory expects it (the archive's install copies share/completions/<shell>/ there)
+COMPLETION_FILES = {
+    "bash": "{}",
+    "fish": "{}.fish",
+    "zsh": "_{}",
+}
+
+def shell_completions(name, program):
+    """PROGRAM's completion scripts, written by the program itself (`PROGRAM completion SHELL`).
+
+    Declares <name>_<shell> for each shell of COMPLETION_FILES, from the package's
+    :<program>_<EXEC_ARCH> (the scripts are the same for every architecture).
+
+    Args:
+      name: the targets' prefix.
+      program: the program, a static_go_tool of this package with a cobra `completion` command.
+
+    Returns:
+      A bundle_part `files` table: share/completions/<shell> -> the script.
+    """
+    files = {}
+    for shell, file_name in COMPLETION_FILES.items():
+        native.genrule(
+            name = "{}_{}".format(name, shell),
+            srcs = [":{}_{}".format(program, EXEC_ARCH.go)],
+            outs = ["{}/{}/{}".format(name, shell, file_name.format(program))],
+            cmd = "$(execpath :{}_{}) completion {} > $@".format(program, EXEC_ARCH.go, shell),
+        )
+        files["share/completions/" + shell] = [":{}_{}".format(name, shell)]
+    return files
 
 def bundle(name, archive, tool, gomod, parts, programs, helpers = []):
     """A release bundle: <name>_<goarch> builds <archive>-linux-<goarch>.tar.zst.

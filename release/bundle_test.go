@@ -257,6 +257,13 @@ func installs(t *testing.T, root string) {
 			installed = append(installed, ".config/systemd/user/"+u)
 		}
 	}
+	// the tool's completions, as the tool wrote them (cobra's scripts), where each shell looks
+	completions := []string{
+		".local/share/bash-completion/completions/" + *tool,
+		".local/share/zsh/site-functions/_" + *tool,
+		".config/fish/completions/" + *tool + ".fish",
+	}
+	installed = append(installed, completions...)
 	record := filepath.Join(home, ".local/share/rootless-static-toolkits", filepath.Base(root)+".installed")
 
 	if out := run(t, root, env, "./install", "--user", "--dry-run"); !strings.Contains(out, "would: installed: "+filepath.Join(home, installed[0])) {
@@ -280,7 +287,12 @@ func installs(t *testing.T, root string) {
 	if _, err := os.Stat(record); err != nil {
 		t.Errorf("install recorded nothing: %v", err)
 	}
-	for _, u := range installed[2:] {
+	for _, c := range completions {
+		if data, err := os.ReadFile(filepath.Join(home, c)); err != nil || !strings.Contains(string(data), "__"+*tool+"_") {
+			t.Errorf("%s: %v; want %s's own completion script:\n%.300s", c, err, *tool, data)
+		}
+	}
+	for _, u := range installed[2 : len(installed)-len(completions)] {
 		data, _ := os.ReadFile(filepath.Join(home, u))
 		if strings.Contains(string(data), "@@PODMAN@@") || strings.HasSuffix(u, ".service") && !strings.Contains(string(data), `ExecStart="`+podman+`" `) {
 			t.Errorf("%s does not start this bundle's podman (%s):\n%s", u, podman, data)

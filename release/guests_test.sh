@@ -2,7 +2,9 @@
 # podman-full on real machines: each guest of tools/vm.d/guests.json (or the ones named) is booted
 # by tools/vm, once per podman release line the guest lists (podman_lines), with that line's
 # podman-full archive for the guest's architecture (built by Bazel from the line's bundles package,
-# as tools/release/config.json names it) and release/guest/scenarios.sh as its payload. Every
+# as tools/release/config.json names it), the skopeo archive when the guest's workflows need it,
+# and release/guest/scenarios.sh (with workflows.sh: the groups the guest's workflows name) as
+# its payload. Every
 # planned scenario must report ok (as root and as the login user); podman 6 on a cgroup v1 guest
 # must refuse with advice, podman 5 there must run with limits enforced.
 # A scenario that did not report fails the guest; skips are listed and counted (in
@@ -32,14 +34,18 @@ bundles_of() { # LINE
 }
 user=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["user"]["name"])' tools/vm.d/guests.json)
 
+# the skopeo archive of ARCH (the registry workflow copies images with it)
+skopeo_target() { echo "//release:skopeo_$1"; }
 runs=() # guest:line:target
+extra=()
 for g in "${guests[@]}"; do
   for line in $(field "$g" podman_lines); do
     pkg=$(bundles_of "$line") || exit 1
     runs+=("$g:$line://$pkg:podman_full_$(field "$g" arch)")
   done
+  case " $(field "$g" workflows) " in *" registry "*) extra+=("$(skopeo_target "$(field "$g" arch)")") ;; esac
 done
-targets=$(printf '%s\n' "${runs[@]}" | cut -d: -f3- | sort -u)
+targets=$( (printf '%s\n' "${runs[@]}" | cut -d: -f3-; printf '%s\n' "${extra[@]}") | sed '/^$/d' | sort -u)
 echo "[guests] building $(echo $targets)"
 # shellcheck disable=SC2086
 tools/bazel build $targets >/tmp/rst-guests-build.log 2>&1 || { tail -n 30 /tmp/rst-guests-build.log; echo "FAIL: building the archives"; exit 1; }
@@ -55,8 +61,11 @@ for run in "${runs[@]}"; do
   archive=$ws/$(tools/bazel cquery --output=files "$target" 2>/dev/null)
   payload=$(mktemp -d /var/tmp/rst-payload.XXXXXX)
   cp release/guest/scenarios.sh "$payload/run"
+  cp release/guest/workflows.sh "$payload/"
   cp "$archive" "$payload/podman-full.tar.zst"
-  printf 'GUEST=%s\nCGROUP=%s\nLINE=%s\nUSER_NAME=%s\n' "$g" "$(field "$g" cgroup)" "${line%%.*}" "$user" >"$payload/guest.env"
+  workflows=$(field "$g" workflows)
+  case " $workflows " in *" registry "*) cp "$ws/$(tools/bazel cquery --output=files "$(skopeo_target "$arch")" 2>/dev/null)" "$payload/skopeo.tar.zst" ;; esac
+  printf 'GUEST=%s\nCGROUP=%s\nLINE=%s\nUSER_NAME=%s\nWORKFLOWS="%s"\n' "$g" "$(field "$g" cgroup)" "${line%%.*}" "$user" "$workflows" >"$payload/guest.env"
   timeout=$([ "$arch" = amd64 ] && echo 1200 || echo 3600)
   start=$(date +%s)
   echo "=== guest $g, podman $line ($target)"

@@ -8,13 +8,19 @@
 # that podman refuses to run and tells the user what to do. podman 5 on cgroup v1: the same
 # scenarios, limits read back from the v1 controllers' files, and rootless, where cgroup v1 has no
 # limits, podman saying it ignores them.
-# Payload: podman-full.tar.zst (of the podman line LINE), guest.env (GUEST, CGROUP, LINE,
-# USER_NAME), this script as `run`. release/podman5/cgroupv1_test.sh runs it on this machine
+# Then, for the groups WORKFLOWS names (guests.json's workflows), what users do every day
+# (workflows.sh). The archives are installed with the commands their README gives (GUEST=native:
+# the configuration alone, copied, as the host's /etc and systemd are not the test's to change).
+# Payload: podman-full.tar.zst (of the podman line LINE), skopeo.tar.zst (when WORKFLOWS has
+# registry), guest.env (GUEST, CGROUP, LINE, USER_NAME, WORKFLOWS), workflows.sh, this script as
+# `run`. release/podman5/cgroupv1_test.sh runs it on this machine
 # (GUEST=native): no systemd there, so it runs the rootless half itself (`run rootless`), and root's
 # configuration and storage go to the directories ROOT_DIR and ROOT_CONF it names, not the host's.
 set -u
 P=$(cd "$(dirname "$0")" && pwd -P)
+. "$P/workflows.sh"
 . "$P/guest.env"
+WORKFLOWS=${WORKFLOWS:-}
 export LC_ALL=C.UTF-8
 ROOT_DIR=${ROOT_DIR:-/opt/rst tools} ROOT_CONF=${ROOT_CONF:-/etc/containers}
 
@@ -26,19 +32,41 @@ err=$(mktemp)
 t() { timeout "$@" 2>"$err"; }
 why() { echo "$1 (stderr: $(tail -c 400 "$err" | tr '\n' ' '))"; }
 
-# unpack ARCHIVE into DIR, install the configuration into CONFDIR (the README's commands) and put
-# bin/ on PATH; sets B, the unpacked top directory
+# the command the unpacked archive's README gives after the comment line MARKER
+readme_cmd() { # TOPDIR MARKER
+  awk -v m="$2" 'found { sub(/^ +/, ""); print; exit } $0 ~ "^ +" m "$" { found = 1 }' "$1/README.md"
+}
+
+# unpack podman-full (and skopeo, when the payload has it) into DIR, install each as its README
+# says (root: for every user; rootless: for the user) and put bin/ on PATH; sets B, podman-full's
+# unpacked top directory. GUEST=native: the configuration only, copied into CONFDIR.
 install_bundle() { # DIR CONFDIR
-  mkdir -p "$1" && tar --zstd -xf "$P/podman-full.tar.zst" -C "$1" || return 1
-  B="$1/$(ls "$1")"
-  mkdir -p "$2" && cp -n "$B"/etc/containers/* "$2/" || return 1
-  export PATH="$B/bin:$PATH"
+  local a top cmd marker
+  marker=$([ "$(id -u)" = 0 ] && echo "# for every user, as root" || echo "# for you")
+  mkdir -p "$1" || return 1
+  for a in podman-full skopeo; do
+    [ -f "$P/$a.tar.zst" ] || continue
+    top="$1/$(tar --zstd -tf "$P/$a.tar.zst" | awk -F/ 'NR == 1 { print $1 }')"
+    tar --zstd -xf "$P/$a.tar.zst" -C "$1" || return 1
+    [ "$a" = podman-full ] && B=$top
+    if [ "$GUEST" = native ]; then
+      mkdir -p "$2" && cp -n "$top"/etc/containers/* "$2/" || return 1
+    else
+      cmd=$(readme_cmd "$top" "$marker")
+      [ -n "$cmd" ] || { echo "# $a's README has no command after '$marker'"; return 1; }
+      echo "# $a: $cmd"
+      (cd "$top" && sh -c "$cmd") | sed "s/^/# $a install: /"
+      [ "${PIPESTATUS[0]}" = 0 ] || return 1
+    fi
+    export PATH="$top/bin:$PATH"
+  done
 }
 
 # an image whose files belong to several users: busybox (the guest's busybox-static) and a web root
 make_image_tar() { # OUT
   local r
   r=$(mktemp -d)
+  chmod 0755 "$r" # the image's / (mktemp made it 0700: only root could reach anything)
   mkdir -p "$r/bin" "$r/www" "$r/home/u1000" "$r/data/nobody" "$r/tmp" "$r/etc" "$r/root"
   cp /bin/busybox "$r/bin/busybox"
   for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -s busybox "$r/bin/$a"; done
@@ -214,6 +242,7 @@ rootless() {
   eq rootless/subuid-map "0 $(id -u) 1
 1 100000 65536" "$out"
   core rootless 18081
+  workflows rootless
 }
 
 if [ "${1:-}" = rootless ]; then
@@ -239,7 +268,7 @@ fi
 # the rootless user's podman from a login session that is not delegated a cgroup: only where the
 # user has a systemd manager (not GUEST=native) and cgroup v2 (v1 has no rootless limits)
 nondelegated=$([ "$GUEST" != native ] && [ "$CGROUP" = v2 ] && echo rootless/limits-from-a-non-delegated-cgroup)
-echo "PLAN install info $(core_names root)rootless/info rootless/subuid-map $(core_names rootless)$nondelegated"
+echo "PLAN install info $(core_names root)$(wf_names root)rootless/info rootless/subuid-map $(core_names rootless)$(wf_names rootless)$nondelegated"
 
 install_bundle "$ROOT_DIR" "$ROOT_CONF" && ok install || { fail install "unpacking or installing the configuration failed"; exit 0; }
 make_image_tar /var/tmp/rst-image.tar
@@ -247,6 +276,8 @@ out=$(t 120 podman info --format '{{.Host.CgroupsVersion}} {{.Host.CgroupManager
 echo "# root podman info: $out"
 eq info "$CGROUP cgroupfs overlay $B/lib/podman/crun" "$out"
 core root 18080
+case " $WORKFLOWS " in *" registry "*) registry_setup ;; esac
+workflows root
 [ "$GUEST" = native ] && exit 0 # the test on this machine runs the rootless half itself
 
 # ---- as the login user, in its systemd user manager ----
@@ -254,10 +285,18 @@ for _ in $(seq 1 60); do [ "$(systemctl is-active "user@$(id -u "$USER_NAME").se
 systemd-run --quiet --wait --pipe --machine "$USER_NAME@" --user \
   --setenv=PATH=/usr/local/bin:/usr/bin:/bin --working-directory=/ \
   /bin/bash "$P/run" rootless </dev/null
+uid=$(id -u "$USER_NAME")
+case " $WORKFLOWS " in
+*" quadlet "*)
+  # the user's quadlet file with an unknown key (wf_quadlet): no unit, and the user generator's
+  # message in the system journal, which the user may not read
+  home=$(getent passwd "$USER_NAME" | cut -d: -f6)
+  eq rootless/quadlet/unknown-key-in-journal "not-found 1" "$(cat "$home/rstbad.loadstate" 2>&1) $(journal_has "$uid" "unsupported key 'Imagee' in group 'Container' in $home/.config/containers/systemd/rstbad.container")"
+  ;;
+esac
 [ -n "$nondelegated" ] || exit 0
 # the user's podman from a login session (here: root's service's cgroup, not delegated to the user):
 # podman asks the user's systemd manager for a delegated scope, and the limit still holds
-uid=$(id -u "$USER_NAME")
-out=$(cd / && runuser -u "$USER_NAME" -- env HOME="/home/$USER_NAME" XDG_RUNTIME_DIR="/run/user/$uid" PATH="$(ls -d "/home/$USER_NAME/rst tools/"*/bin):/usr/bin:/bin" \
+out=$(cd / && runuser -u "$USER_NAME" -- env HOME="/home/$USER_NAME" XDG_RUNTIME_DIR="/run/user/$uid" PATH="$(ls -d "/home/$USER_NAME/rst tools/podman-"*/bin):/usr/bin:/bin" \
   timeout 120 podman run --rm --pids-limit 12 localhost/bb:1 cat /sys/fs/cgroup/pids.max 2>"$err")
 eq rootless/limits-from-a-non-delegated-cgroup 12 "$out"

@@ -69,6 +69,7 @@ ls -d /sys/fs/cgroup/*/libpod_parent >"$work/cgroups-before" 2>/dev/null
 payload=$work/payload
 mkdir -p "$payload" "$work/root-home/.config/containers" "$work/home" "$work/xdg"
 cp release/guest/scenarios.sh "$payload/run"
+cp release/guest/workflows.sh "$payload/"
 cp "$archive" "$payload/podman-full.tar.zst"
 printf 'GUEST=native\nCGROUP=v1\nLINE=5\nUSER_NAME=%s\n' "$user" >"$payload/guest.env"
 chmod -R a+rX "$payload"
