@@ -112,7 +112,8 @@ def bundle(name, archive, tool, gomod, parts, programs, helpers = []):
       gomod: the go.mod that pins the tool's version.
       parts: bundle_part labels (without the _<goarch> suffix).
       programs: what bin/ holds; <name>_test unpacks each archive with the stock tar and runs them.
-      helpers: what lib/podman/ holds (podman-full): the test checks them and that podman uses them.
+      helpers: what lib/podman/ holds (podman-full, buildah): the test checks them and that the
+        tool uses them.
 
     Returns:
       struct(tool, archives, targets, archive_targets): the release files' names (each
@@ -183,11 +184,11 @@ def bundle(name, archive, tool, gomod, parts, programs, helpers = []):
     go_test(
         name = name + "_test",
         size = "large",
-        # a bundle with a runtime of its own (helpers) is tested on networks too
+        # podman with a runtime of its own (podman-full) is tested on networks too
         srcs = [
             "//release:bundle_test.go",
             "//release:sbom_test.go",
-        ] + (["//release:network_test.go"] if helpers else []),
+        ] + (["//release:network_test.go"] if helpers and tool == "podman" else []),
         args = ["-archive={}:{}:$(rlocationpath :{}_{})".format(arch.go, arch.elf_machine, name, arch.go) for arch in ARCHS] + [
             "-tool=" + tool,
             "-gomod=$(rlocationpath {})".format(gomod),
@@ -197,7 +198,7 @@ def bundle(name, archive, tool, gomod, parts, programs, helpers = []):
             "-hello=$(rlocationpath //test/c:mimalloc_check)",
             "-spdx-schema=$(rlocationpath @spdx_schema//:schema)",
         ] + ["-components=$(rlocationpath {})".format(c) for c in components] + ["-sbom={}:$(rlocationpath {})".format(arch.go, sbom) for arch, sbom in zip(ARCHS, sboms)] + (
-            ["-netprobe=$(rlocationpath //test/netprobe)"] if helpers else []
+            ["-netprobe=$(rlocationpath //test/netprobe)"] if helpers and tool == "podman" else []
         ),
         data = targets + sboms + components + [
             "//third_party:sbom_sources",

@@ -223,6 +223,10 @@ func buildahBuilds(t *testing.T, root string) {
 	cfg := ocitest.NewConfig(t, dir)
 	b := archtest.Binary{Arch: runtime.GOARCH, Path: filepath.Join(root, "bin", "buildah")}
 	global := cfg.Storage
+	// its RUN steps run the crun the archive carries (lib/podman/), not one from $PATH
+	if out := strings.TrimSpace(b.Run(t, cfg.Env, append(global, "info", "--format", "{{.host.OCIRuntime}}")...)); out != filepath.Join(root, "lib/podman/crun") {
+		t.Errorf("buildah info names the OCI runtime %q, want the archive's %s", out, filepath.Join(root, "lib/podman/crun"))
+	}
 	ctr := strings.TrimSpace(b.Run(t, cfg.Env, append(global, "from", "scratch")...))
 	file := filepath.Join(dir, "hello.txt")
 	if err := os.WriteFile(file, []byte("hello from buildah\n"), 0o644); err != nil {
@@ -252,7 +256,7 @@ func installs(t *testing.T, root string) {
 	env := []string{"HOME=" + home, "XDG_CONFIG_HOME=", "XDG_DATA_HOME="}
 	installed := []string{".config/containers/policy.json", ".config/containers/registries.conf"}
 	podman := filepath.Join(root, "bin", "podman")
-	if *helpers != "" {
+	if podmanFull() {
 		for _, u := range []string{"podman.socket", "podman.service", "podman-restart.service"} {
 			installed = append(installed, ".config/systemd/user/"+u)
 		}
@@ -315,7 +319,7 @@ func installs(t *testing.T, root string) {
 		t.Errorf("install replaced the user's %s: %q", changed, data)
 	}
 
-	if *helpers != "" {
+	if podmanFull() {
 		// quadlet, as install --system links it (podman-user-generator: the name says user mode),
 		// over a .container file: the unit runs this directory's podman, quoted as systemd reads it
 		units := t.TempDir()
@@ -411,3 +415,6 @@ func podmanRuns(t *testing.T, root, arch string) {
 		t.Errorf("podman run printed %q, want %q", out, want)
 	}
 }
+
+// podmanFull says whether the bundle is podman with a runtime of its own (its units, quadlet).
+func podmanFull() bool { return *tool == "podman" && *helpers != "" }

@@ -2,7 +2,8 @@
 # podman-full on real machines: each guest of tools/vm.d/guests.json (or the ones named) is booted
 # by tools/vm, once per podman release line the guest lists (podman_lines), with that line's
 # podman-full archive for the guest's architecture (built by Bazel from the line's bundles package,
-# as tools/release/config.json names it), the skopeo archive when the guest's workflows need it,
+# as tools/release/config.json names it), the skopeo and buildah archives when the guest's
+# workflows use them,
 # and release/guest/scenarios.sh (with workflows.sh: the groups the guest's workflows name) as
 # its payload. Every
 # planned scenario must report ok (as root and as the login user); podman 6 on a cgroup v1 guest
@@ -34,8 +35,12 @@ bundles_of() { # LINE
 }
 user=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["user"]["name"])' tools/vm.d/guests.json)
 
-# the skopeo archive of ARCH (the registry workflow copies images with it)
-skopeo_target() { echo "//release:skopeo_$1"; }
+# the other tools whose archives WORKFLOWS use: skopeo (the registry group copies images with it),
+# buildah (the buildah group builds with it)
+tools_for() { # WORKFLOWS
+  case " $1 " in *" registry "*) echo skopeo ;; esac
+  case " $1 " in *" buildah "*) echo buildah ;; esac
+}
 runs=() # guest:line:target
 extra=()
 for g in "${guests[@]}"; do
@@ -43,7 +48,7 @@ for g in "${guests[@]}"; do
     pkg=$(bundles_of "$line") || exit 1
     runs+=("$g:$line://$pkg:podman_full_$(field "$g" arch)")
   done
-  case " $(field "$g" workflows) " in *" registry "*) extra+=("$(skopeo_target "$(field "$g" arch)")") ;; esac
+  for tool in $(tools_for "$(field "$g" workflows)"); do extra+=("//release:${tool}_$(field "$g" arch)"); done
 done
 targets=$( (printf '%s\n' "${runs[@]}" | cut -d: -f3-; printf '%s\n' "${extra[@]}") | sed '/^$/d' | sort -u)
 echo "[guests] building $(echo $targets)"
@@ -64,7 +69,9 @@ for run in "${runs[@]}"; do
   cp release/guest/workflows.sh "$payload/"
   cp "$archive" "$payload/podman-full.tar.zst"
   workflows=$(field "$g" workflows)
-  case " $workflows " in *" registry "*) cp "$ws/$(tools/bazel cquery --output=files "$(skopeo_target "$arch")" 2>/dev/null)" "$payload/skopeo.tar.zst" ;; esac
+  for tool in $(tools_for "$workflows"); do
+    cp "$ws/$(tools/bazel cquery --output=files "//release:${tool}_$arch" 2>/dev/null)" "$payload/$tool.tar.zst"
+  done
   printf 'GUEST=%s\nCGROUP=%s\nLINE=%s\nUSER_NAME=%s\nWORKFLOWS="%s"\n' "$g" "$(field "$g" cgroup)" "${line%%.*}" "$user" "$workflows" >"$payload/guest.env"
   timeout=$([ "$arch" = amd64 ] && echo 1200 || echo 3600)
   start=$(date +%s)

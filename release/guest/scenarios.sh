@@ -11,8 +11,8 @@
 # Then, for the groups WORKFLOWS names (guests.json's workflows), what users do every day
 # (workflows.sh). The archives are installed with the commands their README gives (GUEST=native:
 # the configuration alone, copied, as the host's /etc and systemd are not the test's to change).
-# Payload: podman-full.tar.zst (of the podman line LINE), skopeo.tar.zst (when WORKFLOWS has
-# registry), guest.env (GUEST, CGROUP, LINE, USER_NAME, WORKFLOWS), workflows.sh, this script as
+# Payload: podman-full.tar.zst (of the podman line LINE), skopeo.tar.zst and buildah.tar.zst
+# (when WORKFLOWS use them), guest.env (GUEST, CGROUP, LINE, USER_NAME, WORKFLOWS), workflows.sh, this script as
 # `run`. release/podman5/cgroupv1_test.sh runs it on this machine
 # (GUEST=native): no systemd there, so it runs the rootless half itself (`run rootless`), and root's
 # configuration and storage go to the directories ROOT_DIR and ROOT_CONF it names, not the host's.
@@ -37,14 +37,14 @@ readme_cmd() { # TOPDIR MARKER
   awk -v m="$2" 'found { sub(/^ +/, ""); print; exit } $0 ~ "^ +" m "$" { found = 1 }' "$1/README.md"
 }
 
-# unpack podman-full (and skopeo, when the payload has it) into DIR, install each as its README
+# unpack podman-full (and skopeo and buildah, when the payload has them) into DIR, install each as its README
 # says (root: for every user; rootless: for the user) and put bin/ on PATH; sets B, podman-full's
 # unpacked top directory. GUEST=native: the configuration only, copied into CONFDIR.
 install_bundle() { # DIR CONFDIR
   local a top cmd marker
   marker=$([ "$(id -u)" = 0 ] && echo "# for every user, as root" || echo "# for you")
   mkdir -p "$1" || return 1
-  for a in podman-full skopeo; do
+  for a in podman-full skopeo buildah; do
     [ -f "$P/$a.tar.zst" ] || continue
     top="$1/$(tar --zstd -tf "$P/$a.tar.zst" | awk -F/ 'NR == 1 { print $1 }')"
     tar --zstd -xf "$P/$a.tar.zst" -C "$1" || return 1

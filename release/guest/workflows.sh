@@ -1,7 +1,7 @@
 # What users do with podman-full every day, on a booted guest (sourced by scenarios.sh, whose ok,
 # fail, skip, t, why and eq it uses): builds with RUN, pods and volumes, the Docker-compatible API
 # through the installed podman.socket, quadlet under systemd, a registry with TLS and basic auth,
-# save/load, shell completions. Each group is a function wf_<group> PREFIX (root or rootless) run in the order of
+# save/load, shell completions, and buildah's archive building with RUN by itself. Each group is a function wf_<group> PREFIX (root or rootless) run in the order of
 # WORKFLOWS (guest.env, from tools/vm.d/guests.json); wf_names PREFIX lists what they report.
 
 # the scenario names group GROUP reports for PREFIX (without the PREFIX/)
@@ -17,6 +17,7 @@ wf_group_names() { # GROUP PREFIX
   quadlet) echo quadlet/unit-runs-this-podman quadlet/start-serves quadlet/volume-and-network quadlet/healthcheck quadlet/restart-after-kill quadlet/stop quadlet/unknown-key-in-journal ;;
   registry) echo registry/push-needs-auth registry/push-pull-same-id registry/typo-named registry/skopeo-inspect registry/skopeo-copy-oci-and-back registry/skopeo-sync registry/tls-unknown-ca-refused registry/tls-verify-false registry/sigstore-signed-pull registry/unsigned-refused ;;
   saveload) echo saveload/docker-archive-same-id saveload/oci-archive-same-id ;;
+  buildah) echo buildah/runs-its-own-crun buildah/bud-with-run ;;
   completions)
     echo completions/bash-podman
     [ -f "$P/skopeo.tar.zst" ] && echo completions/bash-skopeo ;;
@@ -42,7 +43,7 @@ workflows() { # PREFIX
       if [ -f "$REGDIR/ready" ]; then wf_registry "$1"; else
         for n in $(wf_group_names "$g" "$1"); do fail "$1/$n" "no registry: $(cat "$REGDIR/setup-failed" 2>/dev/null)"; done
       fi ;;
-    build | pods | api | quadlet | saveload | completions) "wf_$g" "$1" ;;
+    build | pods | api | quadlet | saveload | completions | buildah) "wf_$g" "$1" ;;
     *) fail "$1/unknown-workflow-$g" "guests.json names a workflow release/guest/workflows.sh does not have" ;;
     esac
   done
@@ -389,4 +390,25 @@ wf_completions() { # PREFIX
     eq "$p/completions/bash-$prog" "complete -o default -F __start_$prog $prog
 $want" "$(printf %s "$out" | sed 's/[[:space:]]*$//')"
   done
+}
+
+# buildah: its archive, unpacked and installed beside podman-full, builds a Containerfile with RUN
+# steps with the runtime it carries (crun; root's RUN network through its netavark, a rootless
+# one through its pasta), not podman-full's
+wf_buildah() { # PREFIX
+  local p=$1 ctx out bt
+  bt=$(dirname "$(dirname "$(command -v buildah)")")
+  out=$(t 60 buildah info --format '{{.host.OCIRuntime}}')
+  eq "$p/buildah/runs-its-own-crun" "$bt/lib/podman/crun" "$out"
+  ctx=$(mktemp -d)
+  printf 'FROM localhost/bb:1\nRUN echo built by buildah >/b && chown 1000:1000 /b\nRUN ls /sys/class/net | grep -vx lo | wc -l >/ifaces\n' >"$ctx/Containerfile"
+  if t 600 buildah bud --pull=never -t localhost/bbud:1 "$ctx" >/dev/null; then
+    out=$(t 120 podman run --rm --pull=never localhost/bbud:1 sh -c 'stat -c "%u %n" /b; cat /b; [ "$(cat /ifaces)" -ge 1 ] && echo networked')
+    eq "$p/buildah/bud-with-run" "1000 /b
+built by buildah
+networked" "$out"
+  else
+    fail "$p/buildah/bud-with-run" "$(why "buildah bud failed")"
+  fi
+  rm -rf "$ctx"
 }
