@@ -241,7 +241,9 @@ rootless() {
   out=$(t 60 podman unshare cat /proc/self/uid_map | awk '{print $1, $2, $3}')
   eq rootless/subuid-map "0 $(id -u) 1
 1 100000 65536" "$out"
+  t0=$SECONDS
   core rootless 18081
+  echo "# time rootless/core: $((SECONDS - t0)) s"
   workflows rootless
 }
 
@@ -275,7 +277,9 @@ make_image_tar /var/tmp/rst-image.tar
 out=$(t 120 podman info --format '{{.Host.CgroupsVersion}} {{.Host.CgroupManager}} {{.Store.GraphDriverName}} {{.Host.OCIRuntime.Path}}')
 echo "# root podman info: $out"
 eq info "$CGROUP cgroupfs overlay $B/lib/podman/crun" "$out"
+t0=$SECONDS
 core root 18080
+echo "# time root/core: $((SECONDS - t0)) s"
 case " $WORKFLOWS " in *" registry "*) registry_setup ;; esac
 workflows root
 [ "$GUEST" = native ] && exit 0 # the test on this machine runs the rootless half itself

@@ -34,10 +34,12 @@ wf_names() { # PREFIX
   done
 }
 
-# each group of WORKFLOWS for PREFIX; a group whose set-up failed fails each of its scenarios
+# each group of WORKFLOWS for PREFIX, timed ("# time PREFIX/GROUP: N s"); a group whose set-up
+# failed fails each of its scenarios
 workflows() { # PREFIX
-  local g n
+  local g n t0
   for g in $WORKFLOWS; do
+    t0=$SECONDS
     case $g in
     registry)
       if [ -f "$REGDIR/ready" ]; then wf_registry "$1"; else
@@ -46,6 +48,7 @@ workflows() { # PREFIX
     build | pods | api | quadlet | saveload | completions | buildah) "wf_$g" "$1" ;;
     *) fail "$1/unknown-workflow-$g" "guests.json names a workflow release/guest/workflows.sh does not have" ;;
     esac
+    echo "# time $1/$g: $((SECONDS - t0)) s"
   done
 }
 
