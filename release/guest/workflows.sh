@@ -20,7 +20,8 @@ wf_group_names() { # GROUP PREFIX
   buildah) echo buildah/runs-its-own-crun buildah/bud-with-run ;;
   completions)
     echo completions/bash-podman
-    [ -f "$P/skopeo.tar.zst" ] && echo completions/bash-skopeo ;;
+    [ -f "$P/skopeo.tar.zst" ] && echo completions/bash-skopeo
+    command -v fish >/dev/null && echo completions/fish-podman ;;
   *) echo "unknown-workflow-$1" ;;
   esac
 }
@@ -181,8 +182,12 @@ wf_api() { # PREFIX
     -d '{"Image":"localhost/bbb:1"}' "http://d/v1.44/containers/create")
   case $out in *localhost/bbb:1*" 404") ok "$p/api/unknown-image-404" ;; *) fail "$p/api/unknown-image-404" "want a 404 naming localhost/bbb:1, got: $out" ;; esac
   if command -v docker >/dev/null; then
+    # Debian's docker CLI against the socket: run (output back), and ps lists a running container
     out=$(DOCKER_HOST="unix://$sock" t 120 docker run --rm localhost/bb:1 echo via-docker-cli)
-    eq "$p/api/docker-cli" "via-docker-cli" "$out"
+    DOCKER_HOST="unix://$sock" t 120 docker run -d --name dockerps localhost/bb:1 sleep 1000 >/dev/null
+    out="$out $(DOCKER_HOST="unix://$sock" t 60 docker ps --format '{{.Names}} {{.Image}}')"
+    DOCKER_HOST="unix://$sock" t 60 docker rm -f dockerps >/dev/null
+    eq "$p/api/docker-cli" "via-docker-cli dockerps localhost/bb:1" "$out"
   fi
   $sc stop podman.socket podman.service
 }
@@ -393,6 +398,11 @@ wf_completions() { # PREFIX
     eq "$p/completions/bash-$prog" "complete -o default -F __start_$prog $prog
 $want" "$(printf %s "$out" | sed 's/[[:space:]]*$//')"
   done
+  # fish finds the script install put in its (vendor) completion directory by itself
+  if command -v fish >/dev/null; then
+    out=$(PATH="$PATH" t 60 fish -c 'complete -C "podman ru"' </dev/null | cut -f1)
+    eq "$p/completions/fish-podman" run "$out"
+  fi
 }
 
 # buildah: its archive, unpacked and installed beside podman-full, builds a Containerfile with RUN

@@ -14,6 +14,10 @@ def _arch(ctx):
             return arch
     fail("%s: the target platform's CPU is none of platforms/archs.bzl" % ctx.label)
 
+def _group(program):
+    """The output group of a program ("v1/aardvark-dns" -> "v1_aardvark_dns")."""
+    return program.replace("/", "_").replace("-", "_")
+
 def _cargo_build_impl(ctx):
     arch = _arch(ctx)
     triple = "{}-unknown-linux-musl".format(arch.zig)
@@ -21,11 +25,11 @@ def _cargo_build_impl(ctx):
     args.add_all([triple, zig_triple(arch), ctx.attr.source_date_epoch])
     inputs = []
     outputs = {}
-    for manifest, bin in ctx.attr.programs.items():
+    for manifest, program in ctx.attr.programs.items():
         mf = manifest.files.to_list()[0]
-        out = ctx.actions.declare_file("{}_{}/{}".format(ctx.label.name, arch.go, bin))
-        outputs[bin] = out
-        args.add_all([mf.path, bin, out.path])
+        out = ctx.actions.declare_file("{}_{}/{}".format(ctx.label.name, arch.go, program))
+        outputs[program] = out
+        args.add_all([mf.path, program.split("/")[-1], out.path])
         inputs.append(manifest.files)
     srcs = ctx.attr.srcs
     tc = ctx.attr._toolchain[DefaultInfo]
@@ -51,7 +55,7 @@ def _cargo_build_impl(ctx):
     )
     return [
         DefaultInfo(files = depset(outputs.values())),
-        OutputGroupInfo(**{bin.replace("-", "_"): depset([f]) for bin, f in outputs.items()}),
+        OutputGroupInfo(**{_group(program): depset([f]) for program, f in outputs.items()}),
     ]
 
 _cpu_attrs = {
@@ -63,7 +67,11 @@ cargo_build = rule(
     implementation = _cargo_build_impl,
     doc = "Builds programs (manifest -> binary name) with one cargo per package, sharing one target directory.",
     attrs = dict({
-        "programs": attr.label_keyed_string_dict(mandatory = True, allow_files = ["Cargo.toml"], doc = "A package's Cargo.toml -> the binary to build."),
+        "programs": attr.label_keyed_string_dict(
+            mandatory = True,
+            allow_files = ["Cargo.toml"],
+            doc = "A package's Cargo.toml -> the binary to build, optionally under a directory of the outputs (\"v1/netavark\": two packages with binaries of one name).",
+        ),
         "source_date_epoch": attr.string(mandatory = True),
         "srcs": attr.label_list(mandatory = True, doc = "The packages' sources and vendored crates."),
         "_cargo": attr.label(default = "@rust_toolchain//:bin/cargo", allow_single_file = True),
@@ -78,8 +86,8 @@ cargo_build = rule(
 )
 
 def _rust_program_impl(ctx):
-    src = getattr(ctx.attr.build[OutputGroupInfo], ctx.attr.program.replace("-", "_")).to_list()[0]
-    out = ctx.actions.declare_file(ctx.label.name + "_/" + ctx.attr.program)
+    src = getattr(ctx.attr.build[OutputGroupInfo], _group(ctx.attr.program)).to_list()[0]
+    out = ctx.actions.declare_file(ctx.label.name + "_/" + ctx.attr.program.split("/")[-1])
     ctx.actions.symlink(output = out, target_file = src, is_executable = True)
     return [DefaultInfo(files = depset([out]), executable = out, runfiles = ctx.runfiles(files = [out]))]
 
