@@ -12,8 +12,8 @@
 # (workflows.sh). The archives are installed with the commands their README gives (GUEST=native:
 # the configuration alone, copied, as the host's /etc and systemd are not the test's to change).
 # Payload: podman-full.tar.zst (of the podman line LINE), skopeo.tar.zst and buildah.tar.zst
-# (when WORKFLOWS use them), guest.env (GUEST, CGROUP, LINE, USER_NAME, WORKFLOWS), workflows.sh,
-# this script as `run`. release/podman5/cgroupv1_test.sh runs it on this machine
+# (when WORKFLOWS use them), guest.env (GUEST, CGROUP, LINE, USER_NAME, WORKFLOWS), workflows.sh, this script as
+# `run`. release/podman5/cgroupv1_test.sh runs it on this machine
 # (GUEST=native): no systemd there, so it runs the rootless half itself (`run rootless`), and root's
 # configuration and storage go to the directories ROOT_DIR and ROOT_CONF it names, not the host's.
 set -u
@@ -31,21 +31,15 @@ skip() { echo "SKIP - $1: $2"; }
 err=$(mktemp)
 t() { timeout "$@" 2>"$err"; }
 why() { echo "$1 (stderr: $(tail -c 400 "$err" | tr '\n' ' '))"; }
-# timed NAME CMD...: CMD, then "# time NAME: N s" (the figures the README reports per group)
-timed() {
-  local t0=$SECONDS
-  "${@:2}"
-  echo "# time $1: $((SECONDS - t0)) s"
-}
 
 # the command the unpacked archive's README gives after the comment line MARKER
 readme_cmd() { # TOPDIR MARKER
   awk -v m="$2" 'found { sub(/^ +/, ""); print; exit } $0 ~ "^ +" m "$" { found = 1 }' "$1/README.md"
 }
 
-# unpack podman-full (and skopeo and buildah, when the payload has them) into DIR, install each as
-# its README says (root: for every user; rootless: for the user) and put bin/ on PATH; sets B,
-# podman-full's unpacked top directory. GUEST=native: the configuration only, copied into CONFDIR.
+# unpack podman-full (and skopeo and buildah, when the payload has them) into DIR, install each as its README
+# says (root: for every user; rootless: for the user) and put bin/ on PATH; sets B, podman-full's
+# unpacked top directory. GUEST=native: the configuration only, copied into CONFDIR.
 install_bundle() { # DIR CONFDIR
   local a top cmd marker
   marker=$([ "$(id -u)" = 0 ] && echo "# for every user, as root" || echo "# for you")
@@ -247,7 +241,9 @@ rootless() {
   out=$(t 60 podman unshare cat /proc/self/uid_map | awk '{print $1, $2, $3}')
   eq rootless/subuid-map "0 $(id -u) 1
 1 100000 65536" "$out"
-  timed rootless/core core rootless 18081
+  t0=$SECONDS
+  core rootless 18081
+  echo "# time rootless/core: $((SECONDS - t0)) s"
   workflows rootless
 }
 
@@ -281,7 +277,9 @@ make_image_tar /var/tmp/rst-image.tar
 out=$(t 120 podman info --format '{{.Host.CgroupsVersion}} {{.Host.CgroupManager}} {{.Store.GraphDriverName}} {{.Host.OCIRuntime.Path}}')
 echo "# root podman info: $out"
 eq info "$CGROUP cgroupfs overlay $B/lib/podman/crun" "$out"
-timed root/core core root 18080
+t0=$SECONDS
+core root 18080
+echo "# time root/core: $((SECONDS - t0)) s"
 case " $WORKFLOWS " in *" registry "*) registry_setup ;; esac
 workflows root
 [ "$GUEST" = native ] && exit 0 # the test on this machine runs the rootless half itself
