@@ -49,6 +49,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/atomicfile"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/fault"
 )
 
 type checksum struct {
@@ -603,6 +604,7 @@ Cargo.lock under --root. Exit status: 0 written, 1 on any error (nothing written
 		var data []byte
 		data, err = json.MarshalIndent(doc, "", "  ")
 		if err == nil {
+			fault.Point("describe: document made")
 			err = atomicfile.Write(*out, append(data, '\n'), 0o644)
 		}
 	}

@@ -16,9 +16,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/atomicfile"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/fault"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/scratchdir"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/version"
 )
 
@@ -52,6 +55,10 @@ type Result struct {
 // Pinned returns the module path and version (without "v") of the one direct requirement of
 // the go.mod in dir: the tool's upstream module.
 func Pinned(ctx context.Context, goCmd string, env []string, dir string) (module, ver string, err error) {
+	// a bump killed while it replaced the pin's files is finished first: never read half of one
+	if err := atomicfile.Recover(dir); err != nil {
+		return "", "", err
+	}
 	out, err := run(ctx, goCmd, env, dir, "mod", "edit", "-json")
 	if err != nil {
 		return "", "", err
@@ -128,6 +135,9 @@ func checkMajor(module string, v version.Version) error {
 	return nil
 }
 
+// scratchPattern names the scratch copies of bumps in the temporary directory.
+const scratchPattern = "rst-bump-*"
+
 // Run bumps the pin in opts.Dir to opts.Version. The new files are made in a scratch copy and
 // replace the old ones only when every step succeeded; running it again is a no-op.
 func Run(ctx context.Context, opts Options) (*Result, error) {
@@ -159,11 +169,17 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	res := &Result{Module: module, From: from, To: v.String()}
 
-	scratch, err := os.MkdirTemp("", "bump-")
+	// the scratch copy is held while this bump runs; those of bumps that were killed are removed
+	if _, err := scratchdir.Sweep(os.TempDir(), scratchPattern); err != nil {
+		return nil, err
+	}
+	sd, err := scratchdir.New(os.TempDir(), scratchPattern)
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(scratch)
+	defer sd.Remove()
+	scratch := sd.Path
+	fault.Point("bump: scratch copy made")
 	// deps.go imports the tool's command, which is what `go mod tidy` keeps the graph of
 	for _, f := range []string{"go.mod", "go.sum", "deps.go"} {
 		data, err := os.ReadFile(filepath.Join(opts.Dir, f))
@@ -221,6 +237,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if _, err := run(ctx, opts.Go, opts.Env, scratch, "mod", "tidy"); err != nil {
 		return nil, fmt.Errorf("go mod tidy after pinning %s: %w", target, err)
 	}
+	fault.Point("bump: go mod tidy done")
 	if opts.MaxGo != "" {
 		if err := checkGo(ctx, opts.Go, opts.Env, scratch, target, opts.MaxGo); err != nil {
 			return nil, err
@@ -244,6 +261,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if err := os.WriteFile(filepath.Join(scratch, LicensesFile), licenses, 0o644); err != nil {
 		return nil, err
 	}
+	fault.Point("bump: new files made")
 
 	// replace what differs, all files or none: a half-bumped pin (go.mod of one version,
 	// stamp.bzl of another) would build something no one asked for
@@ -396,6 +414,8 @@ TIME = "%d"
 func run(ctx context.Context, goCmd string, env []string, dir string, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, goCmd, args...)
 	cmd.Dir = dir
+	// a go command outlives no bump: killed, the bump's scratch copy is removed by the next one
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	cmd.Env = env
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/atomicfile"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/bundles"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/checksums"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/config"
@@ -147,6 +148,16 @@ func parseVersion(s string) (version.Version, error) {
 // given (as its bundles.json, or manifest, lists them) and its checksums.txt,
 // which must list exactly those archives with their digests.
 func releaseFiles(args []string, tool, manifest string) ([]string, error) {
+	// a sign killed while it wrote its signatures is finished first: never read half of one
+	for _, a := range args {
+		dir := a
+		if tool == "" {
+			dir = filepath.Dir(a)
+		}
+		if err := atomicfile.Recover(dir); err != nil {
+			return nil, err
+		}
+	}
 	if tool == "" {
 		if manifest != "" {
 			return nil, usagef("--bundles goes with --tool")

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/atomicfile"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/fault"
 )
 
 // File name suffixes of the signature material of a file.
@@ -39,6 +40,7 @@ func SignAll(s Signer, paths []string) error {
 			return fmt.Errorf("%w (no signature written)", err)
 		}
 		all = append(all, files...)
+		fault.Point("sign: signed " + p)
 	}
 	return atomicfile.WriteAll(all...)
 }

@@ -1,0 +1,71 @@
+package scratchdir
+
+import (
+	"bufio"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// holderEnv makes the test binary a process that holds a new directory in the named parent,
+// prints its path and waits to be killed.
+const holderEnv = "SCRATCHDIR_TEST_HOLD_IN"
+
+func TestMain(m *testing.M) {
+	if parent := os.Getenv(holderEnv); parent != "" {
+		d, err := New(parent, "held-*")
+		if err != nil {
+			os.Exit(3)
+		}
+		os.Stdout.WriteString(d.Path + "\n")
+		select {}
+	}
+	os.Exit(m.Run())
+}
+
+// Sweep removes a directory only once the process holding it has died, and leaves what does not
+// match its pattern.
+func TestSweepRemovesOnlyWhatNoLivingProcessHolds(t *testing.T) {
+	parent := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), holderEnv+"="+parent)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	held, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	held = held[:len(held)-1]
+	other := filepath.Join(parent, "other-1")
+	if err := os.Mkdir(other, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	mine, err := New(parent, "held-*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if removed, err := Sweep(parent, "held-*"); err != nil || len(removed) != 0 {
+		t.Fatalf("Sweep with both holders alive removed %v, %v", removed, err)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	removed, err := Sweep(parent, "held-*")
+	if err != nil || len(removed) != 1 || removed[0] != held {
+		t.Fatalf("Sweep after the holder died removed %v, %v; want %s", removed, err, held)
+	}
+	for _, p := range []string{mine.Path, other} {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("%s: %v (held by this process, or not matching: must stay)", p, err)
+		}
+	}
+	if err := mine.Remove(); err != nil {
+		t.Fatal(err)
+	}
+}
