@@ -2,7 +2,8 @@
 # tools/serve starts all or nothing and only calls ready what answers: a port past 65535 is refused
 # before anything starts; when a later Buildbarn program cannot start (its port taken), the ones
 # this command started are stopped again; after `start exec` the scheduler already counts the
-# worker. Uses its own directory and ports. Exit status: 0 pass, 1 fail.
+# worker; killed at any step of a start, the next command stops what it had started. Uses its own
+# directory and ports. Exit status: 0 pass, 1 fail.
 set -uo pipefail
 ws=$(cd "$(dirname "$0")/../.." && pwd -P)
 . "$ws/tools/setup.d/common.sh"
@@ -37,6 +38,24 @@ kill "$holder"
 wait "$holder" 2>/dev/null
 holder=
 pass "a failed start stops what it started (bb_storage)"
+
+# killed (SIGKILL: no trap runs) at each step of `start exec`, then any command: nothing is left
+steps=5 # built, then each of the four programs started
+for ((step = 1; ; step++)); do
+  { RST_FAULT_KILL_AT=$step "$ws/tools/serve" start exec >"$work/start.log" 2>&1; } 2>/dev/null # no "Killed" notice
+  rc=$?
+  if [ "$rc" != 137 ]; then
+    [ "$rc" = 0 ] && [ $((step - 1)) = "$steps" ] || { cat "$work/start.log"; fail "unkilled start exec: exit $rc after $((step - 1)) steps, want 0 after $steps"; }
+    "$ws/tools/serve" stop all >/dev/null
+    break
+  fi
+  status=$("$ws/tools/serve" status)
+  [ "$step" = 1 ] || grep -q '^\[serve\] a start was killed: stopping what it started$' <<<"$status" || fail "killed at step $step, then status: it did not say it stopped what the killed start started: $status"
+  [ "$(grep -c ': stopped$' <<<"$status")" = 5 ] || fail "killed at step $step, then status: $status"
+  ! pgrep -f "$RST_SERVE_DIR/bin/" >/dev/null || fail "killed at step $step, then status: left $(pgrep -af "$RST_SERVE_DIR/bin/")"
+  [ ! -e "$RST_SERVE_DIR/run/starting" ] || fail "killed at step $step, then status: the start's journal is left"
+done
+pass "start exec killed at each of its $steps steps: the next command stopped what it had started"
 
 "$ws/tools/serve" start exec >"$work/start.log" 2>&1 || { cat "$work/start.log"; fail "start exec failed"; }
 status=$("$ws/tools/serve" status)

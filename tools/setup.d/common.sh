@@ -36,3 +36,32 @@ drop_workspace() {
   rm -rf "$RST_CACHE/output-root/$(printf %s "$1" | md5sum | cut -c1-32)"
 }
 RST_TOOLS=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+
+# A run's owner file: which process made it (pid and start time, so a later process with the
+# same pid is not taken for it). What a killed run left behind is found by its dead owner.
+# owner_mark FILE: this shell owns what FILE marks.
+owner_mark() {
+  echo "$$ $(proc_start $$)" >"$1"
+}
+# owner_alive FILE: true while the process that wrote FILE lives.
+owner_alive() {
+  local pid start
+  read -r pid start <"$1" 2>/dev/null || return 1
+  [ -n "$pid" ] && [ "$(proc_start "$pid")" = "$start" ]
+}
+proc_start() { # pid -> its start time in clock ticks since boot (field 22 of /proc/PID/stat)
+  sed -n 's/.*) //p' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20
+}
+
+# fault_point NAME: one step of a command, where tests kill it: with RST_FAULT_KILL_AT=N, the Nth
+# call (in the script's own shell, not a subshell) prints "fault: killed at step N: NAME" and
+# SIGKILLs the script, so no trap runs (the Go tools' tools/internal/fault does the same).
+rst_fault_calls=0
+fault_point() {
+  [ -n "${RST_FAULT_KILL_AT:-}" ] || return 0
+  rst_fault_calls=$((rst_fault_calls + 1))
+  if [ "$rst_fault_calls" = "$RST_FAULT_KILL_AT" ]; then
+    echo "fault: killed at step $rst_fault_calls: $*" >&2
+    kill -KILL $$
+  fi
+}

@@ -8,6 +8,7 @@ package pins
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -43,6 +44,10 @@ type File struct {
 
 // Load reads a pins.json.
 func Load(path string) (*File, error) {
+	// a bump-pin killed while it saved is finished first: never read half of one
+	if err := atomicfile.Recover(filepath.Dir(path)); err != nil {
+		return nil, err
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
