@@ -254,11 +254,12 @@ func buildahBuilds(t *testing.T, root string) {
 func installs(t *testing.T, root string) {
 	home := t.TempDir()
 	env := []string{"HOME=" + home, "XDG_CONFIG_HOME=", "XDG_DATA_HOME="}
-	installed := []string{".config/containers/policy.json", ".config/containers/registries.conf"}
+	config := []string{".config/containers/policy.json", ".config/containers/registries.conf"}
 	podman := filepath.Join(root, "bin", "podman")
+	var units []string
 	if podmanFull() {
 		for _, u := range []string{"podman.socket", "podman.service", "podman-restart.service"} {
-			installed = append(installed, ".config/systemd/user/"+u)
+			units = append(units, ".config/systemd/user/"+u)
 		}
 	}
 	// the tool's completions, as the tool wrote them (cobra's scripts), where each shell looks
@@ -267,8 +268,8 @@ func installs(t *testing.T, root string) {
 		".local/share/zsh/site-functions/_" + *tool,
 		".config/fish/completions/" + *tool + ".fish",
 	}
-	installed = append(installed, completions...)
-	record := filepath.Join(home, ".local/share/rootless-static-toolkits", filepath.Base(root)+".installed")
+	installed := append(append(append([]string{}, config...), units...), completions...)
+	record := ".local/share/rootless-static-toolkits/" + filepath.Base(root) + ".installed"
 
 	if out := run(t, root, env, "./install", "--user", "--dry-run"); !strings.Contains(out, "would: installed: "+filepath.Join(home, installed[0])) {
 		t.Errorf("install --dry-run printed:\n%s\nwant it to say it would install %s", out, installed[0])
@@ -288,7 +289,7 @@ func installs(t *testing.T, root string) {
 			t.Errorf("the README's install command did not install %s: %v", f, err)
 		}
 	}
-	if _, err := os.Stat(record); err != nil {
+	if _, err := os.Stat(filepath.Join(home, record)); err != nil {
 		t.Errorf("install recorded nothing: %v", err)
 	}
 	for _, c := range completions {
@@ -296,7 +297,7 @@ func installs(t *testing.T, root string) {
 			t.Errorf("%s: %v; want %s's own completion script:\n%.300s", c, err, *tool, data)
 		}
 	}
-	for _, u := range installed[2 : len(installed)-len(completions)] {
+	for _, u := range units {
 		data, _ := os.ReadFile(filepath.Join(home, u))
 		if strings.Contains(string(data), "@@PODMAN@@") || strings.HasSuffix(u, ".service") && !strings.Contains(string(data), `ExecStart="`+podman+`" `) {
 			t.Errorf("%s does not start this bundle's podman (%s):\n%s", u, podman, data)
@@ -308,7 +309,7 @@ func installs(t *testing.T, root string) {
 			t.Errorf("install a second time changed something: %s", l)
 		}
 	}
-	changed := filepath.Join(home, installed[1])
+	changed := filepath.Join(home, config[1])
 	if err := os.WriteFile(changed, []byte("# mine\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -341,12 +342,10 @@ func installs(t *testing.T, root string) {
 		t.Errorf("install --uninstall printed:\n%s\nwant it to keep the changed %s", out, changed)
 	}
 	for _, f := range append(installed, record) {
-		_, err := os.Stat(filepath.Join(home, strings.TrimPrefix(f, home)))
-		if p := filepath.Join(home, strings.TrimPrefix(f, home)); p == changed {
-			if err != nil {
-				t.Errorf("install --uninstall removed the changed %s", p)
-			}
-		} else if err == nil {
+		p := filepath.Join(home, f)
+		if _, err := os.Stat(p); p == changed && err != nil {
+			t.Errorf("install --uninstall removed the changed %s", p)
+		} else if p != changed && err == nil {
 			t.Errorf("install --uninstall left %s", p)
 		}
 	}

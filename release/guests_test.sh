@@ -3,9 +3,8 @@
 # by tools/vm, once per podman release line the guest lists (podman_lines), with that line's
 # podman-full archive for the guest's architecture (built by Bazel from the line's bundles package,
 # as tools/release/config.json names it), the skopeo and buildah archives when the guest's
-# workflows use them,
-# and release/guest/scenarios.sh (with workflows.sh: the groups the guest's workflows name) as
-# its payload. Every
+# workflows use them, and release/guest/scenarios.sh (with workflows.sh: the groups the guest's
+# workflows name) as its payload. Every
 # planned scenario must report ok (as root and as the login user); podman 6 on a cgroup v1 guest
 # must refuse with advice, podman 5 there must run with limits enforced.
 # A scenario that did not report fails the guest; skips are listed and counted (in
@@ -41,6 +40,8 @@ tools_for() { # WORKFLOWS
   case " $1 " in *" registry "*) echo skopeo ;; esac
   case " $1 " in *" buildah "*) echo buildah ;; esac
 }
+# the target of TOOL's archive for ARCH (each tool's newest line: //release)
+tool_target() { echo "//release:$1_$2"; } # TOOL ARCH
 runs=() # guest:line:target
 extra=()
 for g in "${guests[@]}"; do
@@ -48,7 +49,7 @@ for g in "${guests[@]}"; do
     pkg=$(bundles_of "$line") || exit 1
     runs+=("$g:$line://$pkg:podman_full_$(field "$g" arch)")
   done
-  for tool in $(tools_for "$(field "$g" workflows)"); do extra+=("//release:${tool}_$(field "$g" arch)"); done
+  for tool in $(tools_for "$(field "$g" workflows)"); do extra+=("$(tool_target "$tool" "$(field "$g" arch)")"); done
 done
 targets=$( (printf '%s\n' "${runs[@]}" | cut -d: -f3-; printf '%s\n' "${extra[@]}") | sed '/^$/d' | sort -u)
 echo "[guests] building $(echo $targets)"
@@ -70,7 +71,7 @@ for run in "${runs[@]}"; do
   cp "$archive" "$payload/podman-full.tar.zst"
   workflows=$(field "$g" workflows)
   for tool in $(tools_for "$workflows"); do
-    cp "$ws/$(tools/bazel cquery --output=files "//release:${tool}_$arch" 2>/dev/null)" "$payload/$tool.tar.zst"
+    cp "$ws/$(tools/bazel cquery --output=files "$(tool_target "$tool" "$arch")" 2>/dev/null)" "$payload/$tool.tar.zst"
   done
   printf 'GUEST=%s\nCGROUP=%s\nLINE=%s\nUSER_NAME=%s\nWORKFLOWS="%s"\n' "$g" "$(field "$g" cgroup)" "${line%%.*}" "$user" "$workflows" >"$payload/guest.env"
   timeout=$([ "$arch" = amd64 ] && echo 1200 || echo 3600)

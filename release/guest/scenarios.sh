@@ -12,8 +12,8 @@
 # (workflows.sh). The archives are installed with the commands their README gives (GUEST=native:
 # the configuration alone, copied, as the host's /etc and systemd are not the test's to change).
 # Payload: podman-full.tar.zst (of the podman line LINE), skopeo.tar.zst and buildah.tar.zst
-# (when WORKFLOWS use them), guest.env (GUEST, CGROUP, LINE, USER_NAME, WORKFLOWS), workflows.sh, this script as
-# `run`. release/podman5/cgroupv1_test.sh runs it on this machine
+# (when WORKFLOWS use them), guest.env (GUEST, CGROUP, LINE, USER_NAME, WORKFLOWS), workflows.sh,
+# this script as `run`. release/podman5/cgroupv1_test.sh runs it on this machine
 # (GUEST=native): no systemd there, so it runs the rootless half itself (`run rootless`), and root's
 # configuration and storage go to the directories ROOT_DIR and ROOT_CONF it names, not the host's.
 set -u
@@ -31,15 +31,21 @@ skip() { echo "SKIP - $1: $2"; }
 err=$(mktemp)
 t() { timeout "$@" 2>"$err"; }
 why() { echo "$1 (stderr: $(tail -c 400 "$err" | tr '\n' ' '))"; }
+# timed NAME CMD...: CMD, then "# time NAME: N s" (the figures the README reports per group)
+timed() {
+  local t0=$SECONDS
+  "${@:2}"
+  echo "# time $1: $((SECONDS - t0)) s"
+}
 
 # the command the unpacked archive's README gives after the comment line MARKER
 readme_cmd() { # TOPDIR MARKER
   awk -v m="$2" 'found { sub(/^ +/, ""); print; exit } $0 ~ "^ +" m "$" { found = 1 }' "$1/README.md"
 }
 
-# unpack podman-full (and skopeo and buildah, when the payload has them) into DIR, install each as its README
-# says (root: for every user; rootless: for the user) and put bin/ on PATH; sets B, podman-full's
-# unpacked top directory. GUEST=native: the configuration only, copied into CONFDIR.
+# unpack podman-full (and skopeo and buildah, when the payload has them) into DIR, install each as
+# its README says (root: for every user; rootless: for the user) and put bin/ on PATH; sets B,
+# podman-full's unpacked top directory. GUEST=native: the configuration only, copied into CONFDIR.
 install_bundle() { # DIR CONFDIR
   local a top cmd marker
   marker=$([ "$(id -u)" = 0 ] && echo "# for every user, as root" || echo "# for you")
@@ -167,12 +173,20 @@ core() { # PREFIX PORT
   out=$(t 60 podman exec s1 sh -c 'tr "\0" " " </proc/1/cmdline; echo; id -u')
   eq "$p/exec-init-pid1" "/run/podman-init -- sh -c trap \"echo got-term; exit 7\" TERM; echo started; while :; do sleep 1; done 
 0" "$out"
-  # podman exec --user: the process runs as that uid and gid, not as root (crun exec cannot run in
-  # Bazel's build root, where crun's own exec test skips; podman hands crun the user in the process
-  # file, not through `crun exec -u`, so this does not replace that test of CVE-2026-30892's patch)
+  # podman exec --user: the process runs as that uid and gid, not as root (podman hands crun the
+  # user in the process file)
   out=$(t 60 podman exec --user 1:1 s1 sh -c 'id -u; id -g')
   eq "$p/exec-user" "1
 1" "$out"
+  # `crun exec --user`, the archive's crun on podman's container (CVE-2026-30892: `-u 1` ran the
+  # process as uid 0; crun's own test of it cannot exec in Bazel's build root, a chroot). Rootless,
+  # through podman unshare: crun enters the container's user namespace from the user's
+  id=$(t 30 podman inspect s1 --format '{{.Id}}')
+  un=()
+  [ "$p" = root ] || un=(podman unshare)
+  out=$(t 60 "${un[@]}" "$B/lib/podman/crun" exec --user 1 "$id" sh -c 'echo $(id -u):$(id -g)'; t 60 "${un[@]}" "$B/lib/podman/crun" exec --user 2:3 "$id" sh -c 'echo $(id -u):$(id -g)')
+  eq "$p/crun-exec-user" "1:0
+2:3" "$out"
   out=$(t 60 podman exec s1 cat /run/podman-init | sha256sum | cut -d' ' -f1)
   eq "$p/init-is-the-bundles-catatonit" "$(sha256sum <"$B/lib/podman/catatonit" | cut -d' ' -f1)" "$out"
   out=$(t 60 podman ps --format '{{.Names}} {{.State}}')
@@ -241,9 +255,7 @@ rootless() {
   out=$(t 60 podman unshare cat /proc/self/uid_map | awk '{print $1, $2, $3}')
   eq rootless/subuid-map "0 $(id -u) 1
 1 100000 65536" "$out"
-  t0=$SECONDS
-  core rootless 18081
-  echo "# time rootless/core: $((SECONDS - t0)) s"
+  timed rootless/core core rootless 18081
   workflows rootless
 }
 
@@ -277,9 +289,7 @@ make_image_tar /var/tmp/rst-image.tar
 out=$(t 120 podman info --format '{{.Host.CgroupsVersion}} {{.Host.CgroupManager}} {{.Store.GraphDriverName}} {{.Host.OCIRuntime.Path}}')
 echo "# root podman info: $out"
 eq info "$CGROUP cgroupfs overlay $B/lib/podman/crun" "$out"
-t0=$SECONDS
-core root 18080
-echo "# time root/core: $((SECONDS - t0)) s"
+timed root/core core root 18080
 case " $WORKFLOWS " in *" registry "*) registry_setup ;; esac
 workflows root
 [ "$GUEST" = native ] && exit 0 # the test on this machine runs the rootless half itself

@@ -1,8 +1,9 @@
 # What users do with podman-full every day, on a booted guest (sourced by scenarios.sh, whose ok,
 # fail, skip, t, why and eq it uses): builds with RUN, pods and volumes, the Docker-compatible API
 # through the installed podman.socket, quadlet under systemd, a registry with TLS and basic auth,
-# save/load, shell completions, and buildah's archive building with RUN by itself. Each group is a function wf_<group> PREFIX (root or rootless) run in the order of
-# WORKFLOWS (guest.env, from tools/vm.d/guests.json); wf_names PREFIX lists what they report.
+# save/load, shell completions, and buildah's archive building with RUN by itself. Each group is
+# a function wf_<group> PREFIX (root or rootless) run in the order of WORKFLOWS (guest.env, from
+# tools/vm.d/guests.json); wf_group_names says what each reports.
 
 # the scenario names group GROUP reports for PREFIX (without the PREFIX/)
 wf_group_names() { # GROUP PREFIX
@@ -35,30 +36,35 @@ wf_names() { # PREFIX
   done
 }
 
-# each group of WORKFLOWS for PREFIX, timed ("# time PREFIX/GROUP: N s"); a group whose set-up
-# failed fails each of its scenarios
+# each group of WORKFLOWS for PREFIX, timed (scenarios.sh's timed); a group whose set-up failed
+# fails each of its scenarios
 workflows() { # PREFIX
-  local g n t0
-  for g in $WORKFLOWS; do
-    t0=$SECONDS
-    case $g in
-    registry)
-      if [ -f "$REGDIR/ready" ]; then wf_registry "$1"; else
-        for n in $(wf_group_names "$g" "$1"); do fail "$1/$n" "no registry: $(cat "$REGDIR/setup-failed" 2>/dev/null)"; done
-      fi ;;
-    build | pods | api | quadlet | saveload | completions | buildah) "wf_$g" "$1" ;;
-    *) fail "$1/unknown-workflow-$g" "guests.json names a workflow release/guest/workflows.sh does not have" ;;
-    esac
-    echo "# time $1/$g: $((SECONDS - t0)) s"
-  done
+  local g
+  for g in $WORKFLOWS; do timed "$1/$g" workflow "$g" "$1"; done
+}
+
+workflow() { # GROUP PREFIX
+  local n
+  if ! declare -F "wf_$1" >/dev/null; then
+    fail "$2/unknown-workflow-$1" "guests.json names a workflow release/guest/workflows.sh does not have"
+  elif [ "$1" = registry ] && [ ! -f "$REGDIR/ready" ]; then
+    for n in $(wf_group_names "$1" "$2"); do fail "$2/$n" "no registry: $(cat "$REGDIR/setup-failed" 2>/dev/null)"; done
+  else
+    "wf_$1" "$2"
+  fi
 }
 
 # the podman of this half's install (root: ROOT_DIR's, rootless: the user's home's)
 podman_path() { command -v podman; }
+# the systemd manager of PREFIX, in the caller's sc and kind: root's system manager (sc=(systemctl),
+# kind=system) or the login user's (sc=(systemctl --user), kind=user); "${sc[@]}" also runs under t
+systemd_of() { # PREFIX
+  if [ "$1" = root ]; then sc=(systemctl) kind=system; else sc=(systemctl --user) kind=user; fi
+}
 # the podman whose quadlet is systemd's generator for PREFIX (install --system linked it)
 quadlet_podman() { # PREFIX
-  local kind q
-  kind=$([ "$1" = root ] && echo system || echo user)
+  local sc kind q
+  systemd_of "$1"
   q=$(readlink -f "/etc/systemd/$kind-generators/podman-$kind-generator")
   echo "${q%/lib/podman/quadlet}/bin/podman"
 }
@@ -149,15 +155,16 @@ wf_pods() { # PREFIX
 # api: the Docker-compatible and libpod API through the podman.socket install put in place,
 # started by systemd (root's system manager, or the user's)
 wf_api() { # PREFIX
-  local p=$1 sc sock out id code
-  if [ "$p" = root ]; then sc="systemctl" sock=/run/podman/podman.sock; else sc="systemctl --user" sock=$XDG_RUNTIME_DIR/podman/podman.sock; fi
-  $sc daemon-reload
-  if t 60 $sc start podman.socket && [ -S "$sock" ]; then
+  local p=$1 sock out id code sc kind
+  systemd_of "$p"
+  if [ "$p" = root ]; then sock=/run/podman/podman.sock; else sock=$XDG_RUNTIME_DIR/podman/podman.sock; fi
+  "${sc[@]}" daemon-reload
+  if t 60 "${sc[@]}" start podman.socket && [ -S "$sock" ]; then
     # the first request starts podman.service through the socket; the service is this podman
     out=$(t 60 curl -sS --unix-socket "$sock" http://d/_ping 2>&1)
-    eq "$p/api/socket-activation" "OK active 1" "$out $($sc is-active podman.service) $($sc show -p ExecStart --value podman.service | grep -cF "path=$(podman_path) ;")"
+    eq "$p/api/socket-activation" "OK active 1" "$out $("${sc[@]}" is-active podman.service) $("${sc[@]}" show -p ExecStart --value podman.service | grep -cF "path=$(podman_path) ;")"
   else
-    fail "$p/api/socket-activation" "$(why "$sc start podman.socket failed or made no $sock")"
+    fail "$p/api/socket-activation" "$(why "systemctl ($kind) start podman.socket failed or made no $sock")"
     return
   fi
   out=$(t 60 curl -sS --unix-socket "$sock" http://d/version)
@@ -183,20 +190,22 @@ wf_api() { # PREFIX
   case $out in *localhost/bbb:1*" 404") ok "$p/api/unknown-image-404" ;; *) fail "$p/api/unknown-image-404" "want a 404 naming localhost/bbb:1, got: $out" ;; esac
   if command -v docker >/dev/null; then
     # Debian's docker CLI against the socket: run (output back), and ps lists a running container
-    out=$(DOCKER_HOST="unix://$sock" t 120 docker run --rm localhost/bb:1 echo via-docker-cli)
-    DOCKER_HOST="unix://$sock" t 120 docker run -d --name dockerps localhost/bb:1 sleep 1000 >/dev/null
-    out="$out $(DOCKER_HOST="unix://$sock" t 60 docker ps --format '{{.Names}} {{.Image}}')"
-    DOCKER_HOST="unix://$sock" t 60 docker rm -f dockerps >/dev/null
+    local -x DOCKER_HOST="unix://$sock"
+    out=$(t 120 docker run --rm localhost/bb:1 echo via-docker-cli)
+    t 120 docker run -d --name dockerps localhost/bb:1 sleep 1000 >/dev/null
+    out="$out $(t 60 docker ps --format '{{.Names}} {{.Image}}')"
+    t 60 docker rm -f dockerps >/dev/null
     eq "$p/api/docker-cli" "via-docker-cli dockerps localhost/bb:1" "$out"
   fi
-  $sc stop podman.socket podman.service
+  "${sc[@]}" stop podman.socket podman.service
 }
 
 # quadlet: a .container (with a .volume and a .network) in the directory systemd's generator
 # (quadlet, linked by install --system) reads, for root or the user's manager
 wf_quadlet() { # PREFIX
-  local p=$1 sc dir port out pid1 pid2
-  if [ "$p" = root ]; then sc="systemctl" dir=/etc/containers/systemd port=18090; else sc="systemctl --user" dir=$HOME/.config/containers/systemd port=18091; fi
+  local p=$1 dir port out pid1 pid2 sc kind
+  systemd_of "$p"
+  if [ "$p" = root ]; then dir=/etc/containers/systemd port=18090; else dir=$HOME/.config/containers/systemd port=18091; fi
   mkdir -p "$dir"
   cat >"$dir/rstq.container" <<EOF
 [Unit]
@@ -217,14 +226,14 @@ RestartSec=1
 EOF
   printf '[Volume]\nLabel=made-by=quadlet\n' >"$dir/rstq.volume"
   printf '[Network]\nLabel=made-by=quadlet\n' >"$dir/rstq.network"
-  t 120 $sc daemon-reload
-  out=$($sc show -p ExecStart --value rstq.service 2>&1)
+  t 120 "${sc[@]}" daemon-reload
+  out=$("${sc[@]}" show -p ExecStart --value rstq.service 2>&1)
   case $out in *"path=$(quadlet_podman "$p") ;"*) ok "$p/quadlet/unit-runs-this-podman" ;; *) fail "$p/quadlet/unit-runs-this-podman" "want ExecStart's path $(quadlet_podman "$p"), got: $out" ;; esac
-  if t 300 $sc start rstq.service; then
+  if t 300 "${sc[@]}" start rstq.service; then
     for _ in $(seq 1 30); do out=$(curl -s -m 5 "http://127.0.0.1:$port/") && break; sleep 1; done
-    eq "$p/quadlet/start-serves" "active hello from the web container" "$($sc is-active rstq.service) $out"
+    eq "$p/quadlet/start-serves" "active hello from the web container" "$("${sc[@]}" is-active rstq.service) $out"
   else
-    fail "$p/quadlet/start-serves" "$(why "$sc start rstq.service failed: $($sc status rstq.service --no-pager 2>&1 | tail -n 5 | tr '\n' ' ')")"
+    fail "$p/quadlet/start-serves" "$(why "systemctl ($kind) start rstq.service failed: $("${sc[@]}" status rstq.service --no-pager 2>&1 | tail -n 5 | tr '\n' ' ')")"
   fi
   out="$(t 60 podman volume inspect systemd-rstq --format '{{index .Labels "made-by"}}') $(t 60 podman network inspect systemd-rstq --format '{{index .Labels "made-by"}}') $(t 60 podman inspect rstq --format '{{range $k, $v := .NetworkSettings.Networks}}{{$k}}{{end}}')"
   eq "$p/quadlet/volume-and-network" "quadlet quadlet systemd-rstq" "$out"
@@ -240,14 +249,14 @@ EOF
     pid2=$(t 60 podman inspect rstq --format '{{.State.Pid}}' 2>/dev/null)
     [ -n "$pid2" ] && [ "$pid2" != 0 ] && [ "$pid2" != "$pid1" ] && out=$(curl -s -m 5 "http://127.0.0.1:$port/") && break
   done
-  eq "$p/quadlet/restart-after-kill" "restarted active hello from the web container" "$([ "${pid2:-0}" != 0 ] && [ "$pid2" != "$pid1" ] && echo restarted) $($sc is-active rstq.service) $out"
-  t 120 $sc stop rstq.service
-  eq "$p/quadlet/stop" "inactive 0" "$($sc is-active rstq.service) $(t 60 podman ps -a --filter name=rstq --format '{{.Names}}' | grep -c rstq)"
+  eq "$p/quadlet/restart-after-kill" "restarted active hello from the web container" "$([ "${pid2:-0}" != 0 ] && [ "$pid2" != "$pid1" ] && echo restarted) $("${sc[@]}" is-active rstq.service) $out"
+  t 120 "${sc[@]}" stop rstq.service
+  eq "$p/quadlet/stop" "inactive 0" "$("${sc[@]}" is-active rstq.service) $(t 60 podman ps -a --filter name=rstq --format '{{.Names}}' | grep -c rstq)"
   rm -f "$dir/rstq.container" "$dir/rstq.volume" "$dir/rstq.network"
   # a key quadlet does not know: no service, and the generator's message reaches the journal
   printf '[Container]\nImage=localhost/bb:1\nImagee=typo\n' >"$dir/rstbad.container"
-  t 120 $sc daemon-reload
-  out=$($sc show -p LoadState --value rstbad.service)
+  t 120 "${sc[@]}" daemon-reload
+  out=$("${sc[@]}" show -p LoadState --value rstbad.service)
   if [ "$p" = root ]; then
     eq "$p/quadlet/unknown-key-in-journal" "not-found 1" "$out $(journal_has 0 "unsupported key 'Imagee' in group 'Container' in $dir/rstbad.container")"
   else
@@ -255,7 +264,7 @@ EOF
     echo "$out" >"$HOME/rstbad.loadstate"
   fi
   rm -f "$dir/rstbad.container"
-  t 120 $sc daemon-reload
+  t 120 "${sc[@]}" daemon-reload
 }
 
 # how many of this boot's journal messages from UID contain TEXT (the generator's messages: the
@@ -371,7 +380,6 @@ wf_registry() { # PREFIX
   t 300 podman push --sign-by-sigstore-private-key "$REGDIR/key.private" --sign-passphrase-file "$REGDIR/pass" localhost/bb:1 "$repo/signed:1" 2>"$err" ||
     echo "# podman push --sign-by-sigstore-private-key failed: $(why '')"
   t 60 podman image trust set --type sigstoreSigned --pubkeysfile "$REGDIR/key.pub" "$repo" || echo "# podman image trust set failed: $(why '')"
-  echo "# $policy: $(tr -d ' \n' <"$policy")"
   out=$(t 300 podman --root "$d/root2" --runroot "$d/run2" pull -q "$repo/signed:1" 2>"$err")
   eq "$p/registry/sigstore-signed-pull" "$id" "$out"
   out=$(timeout 300 podman --root "$d/root2" --runroot "$d/run2" pull -q "$repo/back:1" 2>&1)
@@ -389,7 +397,7 @@ wf_completions() { # PREFIX
   for prog in podman skopeo; do
     command -v "$prog" >/dev/null || continue
     case $prog in podman) word=ru want=run ;; skopeo) word=ins want=inspect ;; esac
-    out=$(PATH="$PATH" bash -lic "export PATH='$PATH'"'
+    out=$(bash -lic "export PATH='$PATH'"'
       _completion_loader "$0" 2>/dev/null
       complete -p "$0"
       COMP_WORDS=("$0" "$1"); COMP_CWORD=1; COMP_LINE="$0 $1"; COMP_POINT=${#COMP_LINE}
@@ -400,7 +408,7 @@ $want" "$(printf %s "$out" | sed 's/[[:space:]]*$//')"
   done
   # fish finds the script install put in its (vendor) completion directory by itself
   if command -v fish >/dev/null; then
-    out=$(PATH="$PATH" t 60 fish -c 'complete -C "podman ru"' </dev/null | cut -f1)
+    out=$(t 60 fish -c 'complete -C "podman ru"' </dev/null | cut -f1)
     eq "$p/completions/fish-podman" run "$out"
   fi
 }

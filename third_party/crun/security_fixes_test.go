@@ -38,9 +38,11 @@ func TestExecUser(t *testing.T) {
 		c.mustExec(out, "run", "--detach", "--bundle", c.bundle, c.id)
 		c.waitStatus("running")
 		// crun exec (as root, no --user) must work here at all: inside the build root (a chroot)
-		// it cannot find the container's program, which the booted guests do not share
+		// it cannot find the container's program, which the booted guests do not share; they run
+		// the archive's crun exec --user on a podman container (release/guest/scenarios.sh,
+		// crun-exec-user)
 		if r := c.exec(nil, "exec", c.id, "/payload", "ids"); r.code != 0 {
-			t.Skipf("crun exec cannot run a process in a container here (exit %d: %s): the ids are checked where it can", r.code, strings.TrimSpace(r.stderr))
+			t.Skipf("crun exec cannot run a process in a container here (exit %d: %s): the booted guests check the ids (crun-exec-user)", r.code, strings.TrimSpace(r.stderr))
 		}
 		for _, tc := range []struct{ user, want string }{
 			{"1:1", "uid=1 gid=1\n"},
