@@ -91,12 +91,14 @@ for run in "${runs[@]}"; do
     else missing="$missing $s"
     fi
   done
+  # a scenario that reports without being planned is counted nowhere: it fails the guest
+  unplanned=$(sed -n 's/^\(ok\|FAIL\|SKIP\) - \([^:]*\).*/\2/p' "$out" | sort -u | grep -vxF -f <(printf '%s\n' $plan) | tr '\n' ' ')
   grep "^SKIP - " "$out" | sed "s/^SKIP - /  guest $g podman $line: /" >>"$ws/bazel-guests.skips"
   verdict=passed
-  if [ "$rc" != 0 ] || [ -z "$plan" ] || [ "$failed" != 0 ] || [ -n "$missing" ]; then
+  if [ "$rc" != 0 ] || [ -z "$plan" ] || [ "$failed" != 0 ] || [ -n "$missing" ] || [ -n "$unplanned" ]; then
     verdict=FAILED fail=1
   fi
-  summary+=("$g, podman $line: $verdict: $passed ok, $failed failed, $skipped skipped${missing:+, did not report:$missing}; guest exit $rc; $(($(date +%s) - start)) s")
+  summary+=("$g, podman $line: $verdict: $passed ok, $failed failed, $skipped skipped${missing:+, did not report:$missing}${unplanned:+, reported without being planned: $unplanned}; guest exit $rc; $(($(date +%s) - start)) s")
 done
 echo "=== guests"
 printf '  %s\n' "${summary[@]}"

@@ -145,7 +145,7 @@ v1_rootless_limits() {
 
 # the scenario names core() reports for PREFIX (the PLAN line lists them before any runs)
 core_names() { # PREFIX
-  local n="import multi-uid-image rootfs-on-overlay logs exec-init-pid1 exec-user init-is-the-bundles-catatonit ps stats stop-sigterm rm"
+  local n="import multi-uid-image rootfs-on-overlay logs exec-init-pid1 exec-user crun-exec-user init-is-the-bundles-catatonit ps stats stop-sigterm rm"
   if v1_rootless "$1"; then n="$n limits-ignored-with-a-warning"; else n="$n memory-limit-oom-kill pids-limit-fork-fails cpus-limit cpu-shares"; fi
   printf "$1/%s " $n bridge-by-name published-port
 }
