@@ -3,7 +3,7 @@
 # Builds our podman-full (the podman 5 line, like Debian's 5.8) and skopeo archives for
 # linux/amd64, makes (once per machine, cached) a Debian sid root with Debian's builds of the same
 # programs, unpacks ours into it, and runs tools/bench.d/runtime (built static) as root inside it,
-# in a private mount namespace with the host's cgroups. Everything it makes is removed at the end
+# in a private mount namespace (where it mounts the host's cgroup v2 hierarchy alone). Everything it makes is removed at the end
 # (the root stays cached); FLAGs go to the program (--reps, --only, --image-mib, ...).
 set -euo pipefail
 ws=$(cd "$(dirname "$0")/../.." && pwd -P)
@@ -64,7 +64,7 @@ CGO_ENABLED=0 GOTOOLCHAIN=local go build -trimpath -o "$root$run/runtime" ./tool
 {
   echo "| program | ours | Debian's |"
   echo "|---|---|---|"
-  for p in podman:bin/podman crun:lib/podman/crun conmon:lib/podman/conmon skopeo:bin/skopeo fuse-overlayfs:lib/podman/fuse-overlayfs; do
+  for p in podman:bin/podman crun:lib/podman/crun conmon:lib/podman/conmon skopeo:bin/skopeo fuse-overlayfs:bin/fuse-overlayfs; do
     name=${p%%:*} rel=${p#*:}
     top=$podman_top
     [ "$name" != skopeo ] || top=$skopeo_top
@@ -73,7 +73,7 @@ CGO_ENABLED=0 GOTOOLCHAIN=local go build -trimpath -o "$root$run/runtime" ./tool
     echo "| $name | $mine | $theirs |"
   done
 } >"$root$run/versions.md"
-"$ws/tools/setup.d/enter-root" --root "$root" --rbind /sys/fs/cgroup -- /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+"$ws/tools/setup.d/enter-root" --root "$root" -- /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
   "$run/runtime" --ours "${podman_top#"$root"}" --skopeo "${skopeo_top#"$root"}" --work "$run/work" \
   --out "$run/out" --versions "$run/versions.md" "${args[@]}"
 mkdir -p "$out"

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -91,9 +92,24 @@ func run() error {
 		return err
 	}
 	defer cleanup()
+	// cgroup v2 alone (this mount namespace's view of the host's unified hierarchy): Debian's crun
+	// refuses a hybrid host's cgroups, ours takes them; on v2 both do the same work
+	if err := syscall.Mount("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, ""); err != nil {
+		return fmt.Errorf("mounting cgroup2 on /sys/fs/cgroup: %w", err)
+	}
+	// podman's locks: files in each side's own tmpdir, not the shared memory segment both
+	// podmans (and the host's) would otherwise share; /dev/shm of this namespace's own
+	if err := syscall.Mount("tmpfs", "/dev/shm", "tmpfs", 0, "mode=1777"); err != nil {
+		return fmt.Errorf("mounting a tmpfs on /dev/shm: %w", err)
+	}
+	override := filepath.Join(*workDir, "containers-override.conf")
+	if err := os.WriteFile(override, []byte("[engine]\nlock_type = \"file\"\n"), 0o644); err != nil {
+		return err
+	}
+	os.Setenv("CONTAINERS_CONF_OVERRIDE", override)
 	lib := filepath.Join(*ours, "lib", "podman")
 	o := &side{name: "ours", podman: filepath.Join(*ours, "bin", "podman"), crun: filepath.Join(lib, "crun"),
-		skopeo: filepath.Join(*skopeoD, "bin", "skopeo"), fuseOvl: filepath.Join(lib, "fuse-overlayfs"), pasta: filepath.Join(lib, "pasta")}
+		skopeo: filepath.Join(*skopeoD, "bin", "skopeo"), fuseOvl: filepath.Join(*ours, "bin", "fuse-overlayfs"), pasta: filepath.Join(lib, "pasta")}
 	d := &side{name: "debian", podman: "/usr/bin/podman", crun: "/usr/bin/crun", skopeo: "/usr/bin/skopeo",
 		fuseOvl: "/usr/bin/fuse-overlayfs", pasta: "/usr/bin/pasta"}
 	sides := []*side{o, d}

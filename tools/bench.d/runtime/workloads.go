@@ -3,6 +3,7 @@ package main
 import (
 	"archive/tar"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -22,9 +23,14 @@ func workloads() []*workload {
 	return []*workload{startup(), crunLifecycle(), podmanRun(), podmanMany(), skopeoCopy(), fuseOverlay()}
 }
 
+// commandTimeout bounds every command the benchmark runs (SIGKILL then: podman ignores SIGTERM)
+const commandTimeout = 10 * time.Minute
+
 // cmd runs a program, its output kept for the error; the error names the command and its output.
 func cmd(name string, args ...string) error {
-	out, err := exec.Command(name, args...).CombinedOutput()
+	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, name, args...).CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("%s %s: %v: %s", filepath.Base(name), strings.Join(args, " "), err, tail(out))
 	}
@@ -43,7 +49,9 @@ func tail(b []byte) string {
 func timed(n int, name string, args ...string) (float64, error) {
 	var total time.Duration
 	for i := 0; i < n; i++ {
-		c := exec.Command(name, args...)
+		ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
+		defer cancel()
+		c := exec.CommandContext(ctx, name, args...)
 		var out bytes.Buffer
 		c.Stdout, c.Stderr = &out, &out
 		t0 := time.Now()
@@ -109,10 +117,10 @@ func rootfs(dir string) error {
 	return nil
 }
 
-// 1. crun: run (create, start, wait) and delete of a trivial container, per container
+// 1. crun: run (create, start, wait, delete) of a trivial container, per container
 func crunLifecycle() *workload {
 	const n = 20
-	w := &workload{name: "crun", metrics: []*metric{{name: "crun: run + delete of a container", unit: "ms", less: true}}}
+	w := &workload{name: "crun", metrics: []*metric{{name: "crun run (create, start, wait, delete)", unit: "ms", less: true}}}
 	bundle := filepath.Join(*workDir, "bundle")
 	w.prepare = func(sides []*side) error {
 		if err := rootfs(filepath.Join(bundle, "rootfs")); err != nil {
@@ -146,10 +154,8 @@ func crunLifecycle() *workload {
 			count++
 			id := fmt.Sprintf("rst-bench-%s-%d", s.name, count)
 			t0 := time.Now()
+			// run: create, start, wait, and delete once the container exited
 			if err := cmd(s.crun, "--root", state, "run", "--bundle", bundle, id); err != nil {
-				return nil, err
-			}
-			if err := cmd(s.crun, "--root", state, "delete", id); err != nil {
 				return nil, err
 			}
 			total += time.Since(t0)
@@ -233,13 +239,14 @@ func prepareImage(sides []*side) error {
 	return nil
 }
 
-// 2. podman run --rm --init: podman, conmon, crun and catatonit, end to end, as root
+// 2. podman run --rm --init: podman, conmon, crun and catatonit, end to end, as root (no pids
+// limit: the cgroup v2 hierarchy here has no controllers, the host's are on v1)
 func podmanRun() *workload {
 	const n = 10
 	w := &workload{name: "podman-run", prepare: prepareImage,
 		metrics: []*metric{{name: "podman run --rm --init", unit: "ms", less: true}}}
 	w.measure = func(s *side) (map[string]float64, error) {
-		ms, err := timed(n, s.podman, s.podmanArgs("run", "--rm", "--init", "--network", "none", "--cgroup-parent", "/rst-bench", "localhost/bench:1", "/bin/true")...)
+		ms, err := timed(n, s.podman, s.podmanArgs("run", "--rm", "--init", "--network", "none", "--cgroup-parent", "/rst-bench", "--pids-limit", "0", "localhost/bench:1", "/bin/true")...)
 		return map[string]float64{w.metrics[0].name: ms}, err
 	}
 	return w
@@ -275,7 +282,7 @@ func podmanMany() *workload {
 		progress("podman-many: %d images in each side's storage; creating %d containers each", *nImages, *nCtrs)
 		for i := 0; i < *nCtrs; i++ {
 			for _, s := range sides {
-				if err := cmd(s.podman, s.podmanArgs("create", "--network", "none", "--cgroup-parent", "/rst-bench", "localhost/bench:1", "/bin/true")...); err != nil {
+				if err := cmd(s.podman, s.podmanArgs("create", "--network", "none", "--cgroup-parent", "/rst-bench", "--pids-limit", "0", "localhost/bench:1", "/bin/true")...); err != nil {
 					return err
 				}
 			}
