@@ -3,15 +3,12 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"syscall"
 	"testing"
 
-	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/fault"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/fault/faulttest"
 )
 
 // helperEnv makes the test binary a describe run with the arguments it holds (a JSON list), for
@@ -35,24 +32,17 @@ func TestDescribeKilledAtEachStep(t *testing.T) {
 	root, archive := tree(t)
 	// steps: document made, staged, committed, replaced
 	const steps = 4
-	for step := 1; ; step++ {
-		outDir := t.TempDir()
-		out := filepath.Join(outDir, "t.spdx.json")
+	var out string
+	var args []string
+	faulttest.KillAtEachStep(t, steps, 0, func(int) *exec.Cmd {
+		out = filepath.Join(t.TempDir(), "t.spdx.json")
 		if err := os.WriteFile(out, []byte("the previous document\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		args := []string{"--archive", archive, "--root", root, "--out", out, filepath.Join(root, "components/part.txt")}
+		args = []string{"--archive", archive, "--root", root, "--out", out, filepath.Join(root, "components/part.txt")}
 		spec, _ := json.Marshal(args)
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), helperEnv+"="+string(spec), fmt.Sprintf("%s=%d", fault.Env, step))
-		msg, err := cmd.CombinedOutput()
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) || !ee.Sys().(syscall.WaitStatus).Signaled() {
-			if err != nil || step-1 != steps {
-				t.Errorf("uninterrupted describe: %v (%s) after %d steps, want success after %d", err, msg, step-1, steps)
-			}
-			break
-		}
+		return faulttest.Self(helperEnv + "=" + string(spec))
+	}, func(step int, msg string) {
 		data, err := os.ReadFile(out)
 		if err != nil || (string(data) != "the previous document\n" && !json.Valid(data)) {
 			t.Errorf("killed at step %d (%s): --out holds %q, %v: neither the old document nor a whole new one", step, msg, data, err)
@@ -64,8 +54,8 @@ func TestDescribeKilledAtEachStep(t *testing.T) {
 		if data, _ := os.ReadFile(out); !json.Valid(data) {
 			t.Errorf("killed at step %d, then run again: --out is not a document: %q", step, data)
 		}
-		if entries, _ := os.ReadDir(outDir); len(entries) != 1 {
+		if entries, _ := os.ReadDir(filepath.Dir(out)); len(entries) != 1 {
 			t.Errorf("killed at step %d, then run again: %d entries beside --out", step, len(entries)-1)
 		}
-	}
+	})
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/fault"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/fault/faulttest"
 )
 
 // helperEnv makes the test binary a writer that the tests below kill: it writes killGroup into
@@ -72,24 +73,13 @@ func TestWriteAllKilledAtEachStep(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.mode, func(t *testing.T) {
-			for step := 1; ; step++ {
-				one, two := setup(t), t.TempDir()
-				old := fmt.Sprint(snapshot(t, one), snapshot(t, two))
-				cmd := exec.Command(os.Args[0], "-test.run=^$")
-				cmd.Env = append(os.Environ(), helperEnv+"="+tc.mode+":"+one+":"+two, fmt.Sprintf("%s=%d", fault.Env, step))
-				out, err := cmd.CombinedOutput()
-				var ee *exec.ExitError
-				killed := errors.As(err, &ee) && ee.Sys().(syscall.WaitStatus).Signaled()
-				if !killed {
-					if step-1 != tc.steps {
-						t.Errorf("the write has %d steps, want %d", step-1, tc.steps)
-					}
-					wantExit := map[string]int{"ok": 0, "failing": 3}[tc.mode]
-					if cmd.ProcessState.ExitCode() != wantExit {
-						t.Errorf("unkilled writer: exit %d, want %d: %s", cmd.ProcessState.ExitCode(), wantExit, out)
-					}
-					break
-				}
+			var one, two, old string
+			wantExit := map[string]int{"ok": 0, "failing": 3}[tc.mode]
+			faulttest.KillAtEachStep(t, tc.steps, wantExit, func(int) *exec.Cmd {
+				one, two = setup(t), t.TempDir()
+				old = fmt.Sprint(snapshot(t, one), snapshot(t, two))
+				return faulttest.Self(helperEnv + "=" + tc.mode + ":" + one + ":" + two)
+			}, func(step int, out string) {
 				// the next processes to touch the directories recover the write: the one with
 				// the journal first, or the other
 				for _, d := range [][]string{{one, two}, {two, one}}[step%2] {
@@ -106,9 +96,9 @@ func TestWriteAllKilledAtEachStep(t *testing.T) {
 					}, map[string]string{"d.txt": `-rw-r--r-- "new d"`})
 				}
 				if got != want {
-					t.Errorf("killed at step %d (%s), after Recover:\n got %s\nwant %s (%s)", step, strings.TrimSpace(string(out)), got, want, tc.want(step))
+					t.Errorf("killed at step %d (%s), after Recover:\n got %s\nwant %s (%s)", step, strings.TrimSpace(out), got, want, tc.want(step))
 				}
-			}
+			})
 		})
 	}
 }
@@ -116,10 +106,8 @@ func TestWriteAllKilledAtEachStep(t *testing.T) {
 // Recover leaves alone the scratch directory of a write whose process still lives.
 func TestRecoverLeavesALivingWriteAlone(t *testing.T) {
 	one, two := setup(t), t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	// killed at step 5, "committed"
-	cmd.Env = append(os.Environ(), helperEnv+"=ok:"+one+":"+two, fault.Env+"=5")
-	_ = cmd.Run()
+	_ = faulttest.Self(helperEnv+"=ok:"+one+":"+two, fault.Env+"=5").Run()
 	// the killed writer's leftovers, held now by this process as a living writer would hold them
 	left, _ := filepath.Glob(filepath.Join(one, scratchGlob))
 	if len(left) != 1 {

@@ -2,15 +2,13 @@ package bump
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"syscall"
 	"testing"
 
-	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/fault"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/fault/faulttest"
 )
 
 // helperEnv makes the test binary a bump of the pin directory it names to v1.1.0, which the test
@@ -42,22 +40,17 @@ func TestBumpKilledAtEachStep(t *testing.T) {
 	complete := fmt.Sprint(snapshot(t, done))
 	// steps: scratch copy, tidy, new files, 4 files staged, committed, 4 files replaced
 	const steps, committed = 12, 8
-	for step := 1; ; step++ {
-		pin, env := setup(t, proxy, "v1.0.0")
-		before := fmt.Sprint(snapshot(t, pin))
-		tmp := t.TempDir()
+	var pin, before, tmp string
+	faulttest.KillAtEachStep(t, steps, 0, func(int) *exec.Cmd {
+		pin, env = setup(t, proxy, "v1.0.0")
+		before = fmt.Sprint(snapshot(t, pin))
+		tmp = t.TempDir()
 		env = append(env, "TMPDIR="+tmp)
 		t.Setenv("TMPDIR", tmp) // the next bump's, in this process
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(env, helperEnv+"="+pin, fmt.Sprintf("%s=%d", fault.Env, step))
-		out, err := cmd.CombinedOutput()
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) || !ee.Sys().(syscall.WaitStatus).Signaled() {
-			if err != nil || step-1 != steps {
-				t.Errorf("uninterrupted bump: %v (%s) after %d steps, want success after %d", err, out, step-1, steps)
-			}
-			break
-		}
+		c := faulttest.Self()
+		c.Env = append(env, helperEnv+"="+pin)
+		return c
+	}, func(step int, out string) {
 		// what the next reader sees: Pinned is where every bump starts
 		module, ver, err := Pinned(ctx, "go", env, pin)
 		if err != nil {
@@ -79,5 +72,5 @@ func TestBumpKilledAtEachStep(t *testing.T) {
 		if left, _ := filepath.Glob(filepath.Join(tmp, "*")); len(left) > 0 {
 			t.Errorf("killed at step %d, then bumped again: %v left in the temporary directory", step, left)
 		}
-	}
+	})
 }

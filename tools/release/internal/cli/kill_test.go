@@ -3,15 +3,12 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"syscall"
 	"testing"
 
-	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/fault"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/fault/faulttest"
 )
 
 // helperEnv makes the test binary the release command whose arguments it holds (a JSON list),
@@ -42,9 +39,10 @@ func TestSignKilledAtEachStep(t *testing.T) {
 	names := []string{"a.tar.zst", "b.tar.zst", "c.tar.zst"}
 	// steps: 3 files signed, 3 signatures staged, committed, 3 replaced
 	const steps, committed = 10, 7
-	for step := 1; ; step++ {
-		dir := t.TempDir()
-		var files []string
+	var dir string
+	var files []string
+	faulttest.KillAtEachStep(t, steps, 0, func(int) *exec.Cmd {
+		dir, files = t.TempDir(), nil
 		for _, n := range names {
 			files = append(files, filepath.Join(dir, n))
 			if err := os.WriteFile(filepath.Join(dir, n), []byte(n), 0o644); err != nil {
@@ -55,16 +53,8 @@ func TestSignKilledAtEachStep(t *testing.T) {
 			t.Fatal(err)
 		}
 		args, _ := json.Marshal(append([]string{"sign", "--key", keys + ".key"}, files...))
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), "COSIGN_PASSWORD=pw", helperEnv+"="+string(args), fmt.Sprintf("%s=%d", fault.Env, step))
-		out, err := cmd.CombinedOutput()
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) || !ee.Sys().(syscall.WaitStatus).Signaled() {
-			if err != nil || step-1 != steps {
-				t.Errorf("uninterrupted sign: %v (%s) after %d steps, want success after %d", err, out, step-1, steps)
-			}
-			break
-		}
+		return faulttest.Self("COSIGN_PASSWORD=pw", helperEnv+"="+string(args))
+	}, func(step int, out string) {
 		code, _, errOut := run(t, nil, append([]string{"verify", "--key", keys + ".pub"}, files...)...)
 		entries, _ := os.ReadDir(dir)
 		if step < committed {
@@ -74,10 +64,10 @@ func TestSignKilledAtEachStep(t *testing.T) {
 			if data, _ := os.ReadFile(files[0] + ".sig"); string(data) != "an older signature\n" || len(entries) != 4 {
 				t.Errorf("killed at step %d (%s) before committing: a.tar.zst.sig is %q, %d entries, want the older one and 4", step, out, data, len(entries))
 			}
-			continue
+			return
 		}
 		if code != 0 || len(entries) != 6 {
 			t.Errorf("killed at step %d (%s) after committing: verify exit %d (%s), %d entries, want 0 and 6 (3 files, 3 signatures)", step, out, code, errOut, len(entries))
 		}
-	}
+	})
 }
