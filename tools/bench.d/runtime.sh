@@ -27,14 +27,8 @@ if [ ! -e "$root/.ready" ]; then
   part=$root.partial
   rm -rf "$part"
   echo "[bench] making the benchmark's root: Debian sid with $packages (once per machine, a few minutes)"
+  debootstrap_sid "$part"
   log=$(mktemp)
-  debootstrap --variant=minbase sid "$part" "$(debian_mirror)" >"$log" 2>&1 || { tail -20 "$log" >&2; die "debootstrap sid failed (log above)"; }
-  printf 'Acquire::Check-Valid-Until "false";\nAcquire::Check-Date "false";\n' >"$part/etc/apt/apt.conf.d/99no-valid-until"
-  if compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
-    mkdir -p "$part/usr/local/share/ca-certificates"
-    cp /usr/local/share/ca-certificates/*.crt "$part/usr/local/share/ca-certificates/"
-  fi
-  cp -L /etc/resolv.conf "$part/etc/resolv.conf"
   mount -t proc proc "$part/proc"
   # shellcheck disable=SC2086 # a list of package names
   chroot "$part" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \

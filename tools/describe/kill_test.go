@@ -11,16 +11,9 @@ import (
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/fault/faulttest"
 )
 
-// helperEnv makes the test binary a describe run with the arguments it holds (a JSON list), for
-// the test below to kill.
-const helperEnv = "DESCRIBE_TEST_ARGS"
-
+// As faulttest's helper, the test binary is a describe run, for the test below to kill.
 func TestMain(m *testing.M) {
-	if spec := os.Getenv(helperEnv); spec != "" {
-		var args []string
-		if err := json.Unmarshal([]byte(spec), &args); err != nil {
-			panic(err)
-		}
+	if args, ok := faulttest.Args(); ok {
 		os.Exit(run(args, os.Stderr))
 	}
 	os.Exit(m.Run())
@@ -40,8 +33,7 @@ func TestDescribeKilledAtEachStep(t *testing.T) {
 			t.Fatal(err)
 		}
 		args = []string{"--archive", archive, "--root", root, "--out", out, filepath.Join(root, "components/part.txt")}
-		spec, _ := json.Marshal(args)
-		return faulttest.Self(helperEnv + "=" + string(spec))
+		return faulttest.SelfRunning(args)
 	}, func(step int, msg string) {
 		data, err := os.ReadFile(out)
 		if err != nil || (string(data) != "the previous document\n" && !json.Valid(data)) {

@@ -65,3 +65,20 @@ fault_point() {
     kill -KILL $$
   fi
 }
+
+# debootstrap_sid DIR: Debian sid's minbase in DIR from debian_mirror, ready for apt-get here (the
+# mirror is a frozen snapshot: its Release files are past Valid-Until; TLS is intercepted by a
+# local CA: the host's extra CAs are trusted inside too). Used by the build root and by tools/bench
+# runtime's root.
+debootstrap_sid() {
+  local log
+  log=$(mktemp)
+  debootstrap --variant=minbase sid "$1" "$(debian_mirror)" >"$log" 2>&1 || { tail -20 "$log" >&2; rm -f "$log"; die "debootstrap sid failed (log above)"; }
+  rm -f "$log"
+  printf 'Acquire::Check-Valid-Until "false";\nAcquire::Check-Date "false";\n' >"$1/etc/apt/apt.conf.d/99no-valid-until"
+  if compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
+    mkdir -p "$1/usr/local/share/ca-certificates"
+    cp /usr/local/share/ca-certificates/*.crt "$1/usr/local/share/ca-certificates/"
+  fi
+  cp -L /etc/resolv.conf "$1/etc/resolv.conf"
+}

@@ -13,17 +13,7 @@ trap cleanup EXIT
 umount_below "$part"
 rm -rf "$part"
 echo "[sid-root] debootstrap sid from $mirror (about 1 minute)"
-log=$(mktemp)
-debootstrap --variant=minbase sid "$part" "$mirror" >"$log" 2>&1 || { tail -20 "$log" >&2; rm -f "$log"; die "debootstrap sid failed (log above)"; }
-rm -f "$log"
-# the mirror is a frozen snapshot: its Release files are past Valid-Until
-printf 'Acquire::Check-Valid-Until "false";\nAcquire::Check-Date "false";\n' >"$part/etc/apt/apt.conf.d/99no-valid-until"
-# TLS here is intercepted by a local CA: trust the host's extra CAs inside the root too
-if compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
-  mkdir -p "$part/usr/local/share/ca-certificates"
-  cp /usr/local/share/ca-certificates/*.crt "$part/usr/local/share/ca-certificates/"
-fi
-cp -L /etc/resolv.conf "$part/etc/resolv.conf"
+debootstrap_sid "$part"
 mount -t proc proc "$part/proc"
 in_root() { chroot "$part" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root DEBIAN_FRONTEND=noninteractive "$@"; }
 in_root apt-get -qq update

@@ -3,6 +3,7 @@
 package faulttest
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -47,4 +48,27 @@ func KillAtEachStep(t *testing.T, steps, wantExit int, cmd func(step int) *exec.
 		}
 		return
 	}
+}
+
+// argsEnv carries a command line to a helper made with SelfRunning.
+const argsEnv = "RST_FAULTTEST_ARGS"
+
+// SelfRunning is Self as the command whose arguments are args: the helper's TestMain gets them
+// from Args and runs its command's main with them.
+func SelfRunning(args []string, env ...string) *exec.Cmd {
+	data, _ := json.Marshal(args)
+	return Self(append(env, argsEnv+"="+string(data))...)
+}
+
+// Args are the arguments a helper made with SelfRunning was given; ok is false in a test binary
+// that is no such helper.
+func Args() (args []string, ok bool) {
+	spec := os.Getenv(argsEnv)
+	if spec == "" {
+		return nil, false
+	}
+	if err := json.Unmarshal([]byte(spec), &args); err != nil {
+		panic(fmt.Sprintf("%s: %v", argsEnv, err))
+	}
+	return args, true
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,16 +10,9 @@ import (
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/fault/faulttest"
 )
 
-// helperEnv makes the test binary the release command whose arguments it holds (a JSON list),
-// for the tests below to kill.
-const helperEnv = "RELEASE_TEST_ARGS"
-
+// As faulttest's helper, the test binary is the release command, for the tests below to kill.
 func TestMain(m *testing.M) {
-	if spec := os.Getenv(helperEnv); spec != "" {
-		var args []string
-		if err := json.Unmarshal([]byte(spec), &args); err != nil {
-			panic(err)
-		}
+	if args, ok := faulttest.Args(); ok {
 		shipped, err := os.ReadFile("../../config.json")
 		if err != nil {
 			panic(err)
@@ -52,8 +44,7 @@ func TestSignKilledAtEachStep(t *testing.T) {
 		if err := os.WriteFile(files[0]+".sig", []byte("an older signature\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		args, _ := json.Marshal(append([]string{"sign", "--key", keys + ".key"}, files...))
-		return faulttest.Self("COSIGN_PASSWORD=pw", helperEnv+"="+string(args))
+		return faulttest.SelfRunning(append([]string{"sign", "--key", keys + ".key"}, files...), "COSIGN_PASSWORD=pw")
 	}, func(step int, out string) {
 		code, _, errOut := run(t, nil, append([]string{"verify", "--key", keys + ".pub"}, files...)...)
 		entries, _ := os.ReadDir(dir)
