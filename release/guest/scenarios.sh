@@ -182,11 +182,11 @@ core() { # PREFIX PORT
   # process as uid 0; crun's own test of it cannot exec in Bazel's build root, a chroot). Rootless,
   # through podman unshare: crun enters the container's user namespace from the user's. crun
   # hands the process its stdio by chowning them to its user, so they are pipes here, never $err
-  # (which the login user would no longer own)
+  # (which the login user would no longer own): stderr reaches $err through cat
   id=$(t 30 podman inspect s1 --format '{{.Id}}')
   un=()
   [ "$p" = root ] || un=(podman unshare)
-  out=$(for u in 1 2:3; do timeout 60 "${un[@]}" "$B/lib/podman/crun" exec --user "$u" "$id" sh -c 'echo $(id -u):$(id -g)' 2>&1 | cat; done)
+  out=$(for u in 1 2:3; do timeout 60 "${un[@]}" "$B/lib/podman/crun" exec --user "$u" "$id" sh -c 'echo $(id -u):$(id -g)' 2> >(cat >>"$err") | cat; done)
   eq "$p/crun-exec-user" "1:0
 2:3" "$out"
   out=$(t 60 podman exec s1 cat /run/podman-init | sha256sum | cut -d' ' -f1)
