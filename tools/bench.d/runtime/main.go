@@ -21,11 +21,10 @@ import (
 // side is one set of programs: ours (from the archives) or Debian's.
 type side struct {
 	name      string
-	podman    string // podman, with the global flags that give the side its own storage
+	podman    string // podman; podmanArg are the global flags that give the side its own storage
 	crun      string
 	skopeo    string
 	fuseOvl   string
-	pasta     string
 	podmanArg []string
 	work      string // the side's scratch directory
 }
@@ -109,9 +108,9 @@ func run() error {
 	os.Setenv("CONTAINERS_CONF_OVERRIDE", override)
 	lib := filepath.Join(*ours, "lib", "podman")
 	o := &side{name: "ours", podman: filepath.Join(*ours, "bin", "podman"), crun: filepath.Join(lib, "crun"),
-		skopeo: filepath.Join(*skopeoD, "bin", "skopeo"), fuseOvl: filepath.Join(*ours, "bin", "fuse-overlayfs"), pasta: filepath.Join(lib, "pasta")}
+		skopeo: filepath.Join(*skopeoD, "bin", "skopeo"), fuseOvl: filepath.Join(*ours, "bin", "fuse-overlayfs")}
 	d := &side{name: "debian", podman: "/usr/bin/podman", crun: "/usr/bin/crun", skopeo: "/usr/bin/skopeo",
-		fuseOvl: "/usr/bin/fuse-overlayfs", pasta: "/usr/bin/pasta"}
+		fuseOvl: "/usr/bin/fuse-overlayfs"}
 	sides := []*side{o, d}
 	for _, s := range sides {
 		s.work = filepath.Join(*workDir, s.name)
