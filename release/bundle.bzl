@@ -18,11 +18,11 @@ def _component(line):
         return "cargo {} {}/vendor".format(f[1], Label(f[2]).workspace_root)
     return line
 
-def bundle_part(name, executables = {}, files = {}, components = [], versions = {}, advisories = [], visibility = ["//release:__subpackages__"]):
+def bundle_part(name, executables = {}, files = {}, components = [], versions = {}, advisories = [], arches = None, visibility = ["//release:__subpackages__"]):
     """Where one part's files land in a bundle, for every architecture, and what it is built from.
 
-    Declares pkg_filegroup <name>_<goarch> per architecture, and <name>_components: the part's
-    components for the bundle's SBOM (tools/describe).
+    Declares pkg_filegroup <name>_<goarch> and <name>_components_<goarch> per architecture: the
+    part's files, and its components for the bundle's SBOM (tools/describe) and test.
 
     Args:
       name: the part's name.
@@ -38,6 +38,7 @@ def bundle_part(name, executables = {}, files = {}, components = [], versions = 
       files: directory in the bundle -> labels of data files (mode 0644); "{arch}" as above.
       advisories: the part's records of advisories (advisories.json: see tools/vulncheck), for
         the vulnerability gate and the archive's OpenVEX document.
+      arches: the GOARCHes the part exists for (default: all); elsewhere its groups are empty.
       visibility: of the declared groups.
     """
     native.filegroup(
@@ -45,15 +46,16 @@ def bundle_part(name, executables = {}, files = {}, components = [], versions = 
         srcs = advisories,
         visibility = visibility,
     )
-    write_file(
-        name = name + "_components",
-        out = name + "_components.txt",
-        content = [_component(c) for c in components] + ["program {} {}".format(p, v) for p, v in sorted(versions.items())] + [""],
-        visibility = visibility,
-    )
     for arch in ARCHS:
+        here = arches == None or arch.go in arches
+        write_file(
+            name = "{}_components_{}".format(name, arch.go),
+            out = "{}_components_{}.txt".format(name, arch.go),
+            content = ([_component(c) for c in components] + ["program {} {}".format(p, v) for p, v in sorted(versions.items())] if here else []) + [""],
+            visibility = visibility,
+        )
         groups = []
-        for kind, table, mode in [("exe", executables, "0755"), ("file", files, "0644")]:
+        for kind, table, mode in ([("exe", executables, "0755"), ("file", files, "0644")] if here else []):
             for i, (dest, labels) in enumerate(sorted(table.items())):
                 group = "{}_{}_{}{}".format(name, arch.go, kind, i)
                 pkg_files(
@@ -127,7 +129,7 @@ def bundle(name, archive, tool, gomod, parts, programs, helpers = []):
         cmd = "awk '$$1 == \"require\" && NF == 3 {{ sub(/^v/, \"\", $$3); print \"{}-v\" $$3; n++ }} END {{ exit n != 1 }}' $< > $@".format(tool),
     )
     targets, archives, sboms, vexes = [], [], [], []
-    components = [p + "_components" for p in parts]
+    components = {arch.go: [p + "_components_" + arch.go for p in parts] for arch in ARCHS}
     advisories = [p + "_advisories" for p in parts]
     for arch in ARCHS:
         targets.append(":{}_{}".format(name, arch.go))
@@ -153,12 +155,12 @@ def bundle(name, archive, tool, gomod, parts, programs, helpers = []):
         # its SBOM: the archive, its programs and what its parts are built from
         native.genrule(
             name = "{}_{}_sbom".format(name, arch.go),
-            srcs = [":{}_{}".format(name, arch.go), "//third_party:sbom_sources"] + components,
+            srcs = [":{}_{}".format(name, arch.go), "//third_party:sbom_sources"] + components[arch.go],
             outs = ["{}-linux-{}.spdx.json".format(archive, arch.go)],
             cmd = "$(execpath //tools/describe) --archive $(execpath :{}_{}) --out $@ $(execpaths {})".format(
                 name,
                 arch.go,
-                " ) $(execpaths ".join(components),
+                " ) $(execpaths ".join(components[arch.go]),
             ),
             tools = ["//tools/describe"],
             visibility = ["//visibility:public"],
@@ -197,10 +199,10 @@ def bundle(name, archive, tool, gomod, parts, programs, helpers = []):
             "-helpers=" + ",".join(helpers),
             "-hello=$(rlocationpath //test/c:mimalloc_check)",
             "-spdx-schema=$(rlocationpath @spdx_schema//:schema)",
-        ] + ["-components=$(rlocationpath {})".format(c) for c in components] + ["-sbom={}:$(rlocationpath {})".format(arch.go, sbom) for arch, sbom in zip(ARCHS, sboms)] + (
+        ] + ["-components={}:$(rlocationpath {})".format(arch, c) for arch, cs in sorted(components.items()) for c in cs] + ["-sbom={}:$(rlocationpath {})".format(arch.go, sbom) for arch, sbom in zip(ARCHS, sboms)] + (
             ["-netprobe=$(rlocationpath //test/netprobe)"] if helpers and tool == "podman" else []
         ),
-        data = targets + sboms + components + [
+        data = targets + sboms + [c for cs in components.values() for c in cs] + [
             "//third_party:sbom_sources",
             "@spdx_schema//:schema",
             "//test/netprobe",

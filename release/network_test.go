@@ -56,7 +56,10 @@ func TestBridgeNetworking(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	host := netnstest.Holder(t, true)
+	// rootful netavark keeps its run state (aardvark-dns's pid and configuration) in the fixed
+	// /run/containers/networks, and aardvark-dns serves one network namespace: a /run of this
+	// namespace's own keeps two such tests (podman 6 and podman 5 lines) apart when they run at once
+	host := netnstest.Holder(t, true, "mount -t tmpfs tmpfs /run")
 	// podman in the host namespace, with the test's configuration and storage
 	pm := func(args ...string) (string, string, error) {
 		return netnstest.Exec(host, "env", append(append(append([]string{}, cfg.Env...), podman), append(append(append([]string{}, cfg.Storage...), "--tmpdir", filepath.Join(storage, "tmp")), args...)...)...)

@@ -57,6 +57,7 @@ def podman_bundles(name, pin, network):
                 "//third_party/fuse-overlayfs:bundle",
                 "//third_party/fuse3:bundle",
                 "//third_party/passt:bundle",
+                "//third_party/passt:bundle_avx2",
                 pin + ":bundle_full",
             ],
             programs = [

@@ -14,6 +14,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -115,6 +116,53 @@ func TestVersion(t *testing.T) {
 			t.Errorf("--version's first line = %q, want %q (the pin)", first, want)
 		}
 	})
+}
+
+// pasta on x86_64 runs "<its own path>.avx2" instead of itself when the CPU has AVX2 (arch.c):
+// beside pasta in a directory, a stand-in pasta.avx2 runs in its place, with pasta's arguments;
+// without AVX2, or without the file, pasta goes on as itself.
+func TestRunsAVX2Build(t *testing.T) {
+	var base, avx2 *archtest.Binary
+	for _, b := range archtest.Binaries(t) {
+		if b.Arch == "amd64" {
+			if b.Variant == "avx2" {
+				avx2 = &b
+			} else if b.Variant == "" {
+				base = &b
+			}
+		}
+	}
+	if base == nil || avx2 == nil {
+		t.Fatal("want amd64's pasta and its avx2 build among the binaries (the BUILD file's cpu_variants)")
+	}
+	if archtest.Emulated(base.Arch) {
+		t.Skipf("the amd64 build runs under an emulator here, which passes its own CPU's flags")
+	}
+	dir := t.TempDir()
+	pasta := filepath.Join(dir, "pasta")
+	data, err := os.ReadFile(base.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(pasta, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b := archtest.Binary{Arch: base.Arch, Machine: base.Machine, Path: pasta}
+	want := "pasta " + archtest.PinVersion(t, "passt")
+	if out := b.Run(t, nil, "--version"); !strings.HasPrefix(out, want+"\n") {
+		t.Errorf("pasta alone: --version printed %q, want %q", out, want)
+	}
+	if err := os.WriteFile(pasta+".avx2", []byte("#!/bin/sh\necho \"the AVX2 build, with $*\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out := b.Run(t, nil, "--version")
+	if archtest.CPUHas(t, "avx2") {
+		if out != "the AVX2 build, with --version\n" {
+			t.Errorf("pasta beside pasta.avx2 on a CPU with AVX2 printed %q, want what pasta.avx2 prints", out)
+		}
+	} else if !strings.HasPrefix(out, want+"\n") {
+		t.Errorf("pasta beside pasta.avx2 on a CPU without AVX2 printed %q, want its own version", out)
+	}
 }
 
 func TestMimalloc(t *testing.T) {

@@ -27,6 +27,17 @@ type Binary struct {
 	Arch    string      // GOARCH spelling: amd64, arm64
 	Machine elf.Machine // what its ELF header must say
 	Path    string      // absolute path in the runfiles
+	// Variant is the CPU feature a second build for Arch needs (arch_test's cpu_variants: e.g.
+	// "avx2", as /proc/cpuinfo's flags name it), "" for the architecture's baseline build
+	Variant string
+}
+
+// Name is the binary's subtest name: its architecture, and its variant after a "+".
+func (b Binary) Name() string {
+	if b.Variant == "" {
+		return b.Arch
+	}
+	return b.Arch + "+" + b.Variant
 }
 
 type binaryFlags []string
@@ -37,7 +48,7 @@ func (b *binaryFlags) Set(v string) error { *b = append(*b, v); return nil }
 var flags, dataFlags binaryFlags
 
 func init() {
-	flag.Var(&flags, "binary", "ARCH:ELF_MACHINE:RLOCATIONPATH of a binary under test (repeatable)")
+	flag.Var(&flags, "binary", "ARCH[+CPU_FEATURE]:ELF_MACHINE:RLOCATIONPATH of a binary under test (repeatable)")
 	flag.Var(&dataFlags, "arch_data", "KEY:ARCH:RLOCATIONPATH of an executable built for ARCH (arch_test's arch_data; repeatable)")
 }
 
@@ -68,8 +79,9 @@ func Binaries(t testing.TB) []Binary {
 	for _, f := range flags {
 		parts := strings.SplitN(f, ":", 3)
 		if len(parts) != 3 {
-			t.Fatalf("malformed -binary=%q, want ARCH:ELF_MACHINE:RLOCATIONPATH", f)
+			t.Fatalf("malformed -binary=%q, want ARCH[+CPU_FEATURE]:ELF_MACHINE:RLOCATIONPATH", f)
 		}
+		arch, variant, _ := strings.Cut(parts[0], "+")
 		m, err := elfcheck.MachineByName(parts[1])
 		if err != nil {
 			t.Fatal(err)
@@ -78,21 +90,46 @@ func Binaries(t testing.TB) []Binary {
 		if err != nil {
 			t.Fatalf("runfile %s: %v", parts[2], err)
 		}
-		out = append(out, Binary{Arch: parts[0], Machine: m, Path: p})
+		out = append(out, Binary{Arch: arch, Machine: m, Path: p, Variant: variant})
 	}
 	return out
 }
 
-// ForEach runs fn as a subtest per architecture, after checking the binary is static.
+// ForEach runs fn as a subtest per build (architecture and variant), after checking the binary
+// is static. A variant's subtest is skipped, saying so, where the CPU lacks its feature.
 func ForEach(t *testing.T, fn func(t *testing.T, b Binary)) {
 	for _, b := range Binaries(t) {
-		t.Run(b.Arch, func(t *testing.T) {
+		t.Run(b.Name(), func(t *testing.T) {
 			if err := elfcheck.Static(b.Path, b.Machine); err != nil {
 				t.Fatal(err)
+			}
+			if b.Variant != "" && (Emulated(b.Arch) || !CPUHas(t, b.Variant)) {
+				t.Skipf("this CPU has no %s: the %s build cannot run here", b.Variant, b.Name())
 			}
 			fn(t, b)
 		})
 	}
+}
+
+// CPUHas reports whether this machine's CPU has feature (a flag of /proc/cpuinfo, e.g. "avx2").
+func CPUHas(t testing.TB, feature string) bool {
+	t.Helper()
+	data, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if name, flags, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(name) == "flags" {
+			for _, f := range strings.Fields(flags) {
+				if f == feature {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	t.Fatal("/proc/cpuinfo has no flags line")
+	return false
 }
 
 // Timeout bounds every Run; emulated arm64 is several times slower than native.

@@ -27,7 +27,7 @@ def arch_binaries(name, binary, **kwargs):
         out.append((arch, ":" + label))
     return out
 
-def arch_test(name, binary, srcs, deps = [], args = [], data = [], binaries_name = None, arch_data = {}, **kwargs):
+def arch_test(name, binary, srcs, deps = [], args = [], data = [], binaries_name = None, arch_data = {}, cpu_variants = {}, **kwargs):
     """go_test `name` over `binary` built for every architecture.
 
     The test receives -binary=<goarch>:<ELF machine>:<rlocationpath> per architecture; the
@@ -45,8 +45,13 @@ def arch_test(name, binary, srcs, deps = [], args = [], data = [], binaries_name
       arch_data: key -> executable built for every architecture too (e.g. a container's
         payload, or the runtime the binary drives); the test finds the build for a binary's
         architecture with Binary.Data(t, key).
+      cpu_variants: CPU feature -> {goarch: label}: second builds of the binary for CPUs with
+        that feature (e.g. {"avx2": {"amd64": ":pasta.avx2_amd64"}}); the test runs them as
+        binaries under test too (subtest <goarch>+<feature>), skipped where the CPU lacks it.
       **kwargs: passed to go_test.
     """
+    machine = {arch.go: arch.elf_machine for arch in ARCHS}
+    variants = [(feature, goarch, label) for feature, builds in sorted(cpu_variants.items()) for goarch, label in sorted(builds.items())]
     if binaries_name:
         built = arch_binaries(binaries_name, binary, visibility = ["//visibility:public"])
     else:
@@ -58,8 +63,9 @@ def arch_test(name, binary, srcs, deps = [], args = [], data = [], binaries_name
     go_test(
         name = name,
         srcs = srcs,
-        data = [label for _, label in built] + [label for _, _, label in extra] + data,
+        data = [label for _, label in built] + [label for _, _, label in extra] + [label for _, _, label in variants] + data,
         args = ["-binary={}:{}:$(rlocationpath {})".format(arch.go, arch.elf_machine, label) for arch, label in built] +
+               ["-binary={}+{}:{}:$(rlocationpath {})".format(goarch, feature, machine[goarch], label) for feature, goarch, label in variants] +
                ["-arch_data={}:{}:$(rlocationpath {})".format(key, arch.go, label) for key, arch, label in extra] + args,
         deps = deps + ["//tools/archtest"],
         **kwargs

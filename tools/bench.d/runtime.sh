@@ -67,7 +67,7 @@ CGO_ENABLED=0 GOTOOLCHAIN=local go build -trimpath -o "$root$run/runtime" ./tool
     echo "| $name | $mine | $theirs |"
   done
 } >"$root$run/versions.md"
-"$ws/tools/setup.d/enter-root" --root "$root" -- /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+"$ws/tools/setup.d/enter-root" --root "$root" --pivot -- /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
   "$run/runtime" --ours "${podman_top#"$root"}" --skopeo "${skopeo_top#"$root"}" --work "$run/work" \
   --out "$run/out" --versions "$run/versions.md" "${args[@]}"
 mkdir -p "$out"

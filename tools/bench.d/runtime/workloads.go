@@ -20,7 +20,7 @@ import (
 
 // the workloads, in the order they run
 func workloads() []*workload {
-	return []*workload{startup(), crunLifecycle(), podmanRun(), podmanMany(), skopeoCopy(), fuseOverlay()}
+	return []*workload{startup(), crunLifecycle(), podmanRun(), podmanMany(), skopeoCopy(), pastaTraffic(), fuseOverlay()}
 }
 
 // commandTimeout bounds every command the benchmark runs (SIGKILL then: podman ignores SIGTERM)
@@ -524,6 +524,7 @@ func fuseOverlay() *workload {
 // cleanup removes what the benchmark made: its mounts (in this mount namespace), the cgroups its
 // containers left, and the scratch directory.
 func cleanup() {
+	stopBackground()
 	data, _ := os.ReadFile("/proc/self/mountinfo")
 	var mounts []string
 	for _, l := range strings.Split(string(data), "\n") {
