@@ -75,6 +75,12 @@ build --nosandbox_debug
 common --repo_env=RST_DISTDIR=$DISTDIR
 common --repository_cache=$RST_CACHE/repository-cache
 build --disk_cache=$RST_CACHE/disk-cache
+# go_deps' module downloads and the Go build cache of gazelle's own tools (fetch_repo, gazelle),
+# kept for every output base of this machine: a new output base neither downloads every module
+# again nor builds gazelle from a cold cache (Go's caches are safe to share and verified by go.sum)
+common --repo_env=GO_REPOSITORY_USE_HOST_CACHE=1
+common --repo_env=GOMODCACHE=$RST_CACHE/go-repository/mod
+common --repo_env=GOCACHE=$RST_CACHE/go-repository/build
 common --override_module=rules_go=$RG
 common --override_module=gazelle=$GZ
 common --override_module=rules_pkg=/usr/share/bazel/rules/pkg
