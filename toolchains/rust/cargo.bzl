@@ -20,7 +20,7 @@ def _group(program):
 
 def _cargo_build_impl(ctx):
     arch = _arch(ctx)
-    triple = "{}-unknown-linux-musl".format(arch.zig)
+    triple = arch.rust
     args = ctx.actions.args()
     args.add_all([triple, zig_triple(arch), ctx.attr.source_date_epoch])
     inputs = []

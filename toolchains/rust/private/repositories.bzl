@@ -5,7 +5,7 @@
 load("@@//platforms:archs.bzl", "ARCHS")
 
 HOST_TRIPLE = "x86_64-unknown-linux-gnu"
-TARGET_TRIPLES = ["{}-unknown-linux-musl".format(a.zig) for a in ARCHS]
+TARGET_TRIPLES = [a.rust for a in ARCHS]
 
 def _sha256(rctx, path):
     res = rctx.execute(["sha256sum", str(path)])
