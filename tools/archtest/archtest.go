@@ -1,4 +1,4 @@
-// Package archtest is the test side of the arch_test Bazel macro (defs.bzl): it receives one
+// Package archtest is the test side of the arch_test Bazel macro (arch_test.bzl): it receives one
 // build of a binary per target architecture, checks that each is a static executable for its
 // machine, and runs it (arm64 through the host's qemu-user binfmt handler).
 package archtest

@@ -62,7 +62,8 @@ CGO_ENABLED=0 GOTOOLCHAIN=local go build -trimpath -o "$root$run/runtime" ./tool
     name=${p%%:*} rel=${p#*:}
     top=$podman_top
     [ "$name" != skopeo ] || top=$skopeo_top
-    mine=$("$top/$rel" --version 2>&1 | grep -m1 -i version)
+    said=$("$top/$rel" --version 2>&1)
+    mine=$(grep -m1 -i version <<<"$said") # no pipe: grep's early exit would kill a writer (SIGPIPE)
     theirs=$(chroot "$root" dpkg-query -W -f '${Version}' "$name")
     echo "| $name | $mine | $theirs |"
   done

@@ -5,17 +5,30 @@ import (
 	"html"
 	"math"
 	"strings"
+	"unicode/utf8"
 )
+
+// label is a metric's name with its note, as the table and the chart show it.
+func label(m *metric) string {
+	if m.note != "" {
+		return m.name + " (" + m.note + ")"
+	}
+	return m.name
+}
 
 // chart draws the cost ratio of each metric as a horizontal bar: 1.00 is as fast as Debian's
 // build, the dashed line at 1.05 is the limit the project holds itself to; bars past it are red.
 func chart(all []*metric) string {
 	const (
-		labelW = 330.0
-		plotW  = 420.0
-		rowH   = 24.0
-		top    = 40.0
+		plotW = 420.0
+		rowH  = 24.0
+		top   = 40.0
 	)
+	// the label column fits the longest name (about 6.6 px a character at 12 px sans-serif)
+	labelW := 330.0
+	for _, m := range all {
+		labelW = math.Max(labelW, float64(utf8.RuneCountInString(label(m)))*6.6+16)
+	}
 	maxR := 1.5
 	for _, m := range all {
 		maxR = math.Max(maxR, m.ratio()*1.1)
@@ -32,11 +45,7 @@ func chart(all []*metric) string {
 		if r > 1.05 {
 			colour = "#c62828"
 		}
-		name := m.name
-		if m.note != "" {
-			name += " (" + m.note + ")"
-		}
-		fmt.Fprintf(&b, `<text x="%.0f" y="%.1f" text-anchor="end">%s</text>`+"\n", labelW-8, y+rowH*0.65, html.EscapeString(name))
+		fmt.Fprintf(&b, `<text x="%.0f" y="%.1f" text-anchor="end">%s</text>`+"\n", labelW-8, y+rowH*0.65, html.EscapeString(label(m)))
 		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"/>`+"\n", labelW, y+4, x(r)-labelW, rowH-8, colour)
 		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f">%.2fx</text>`+"\n", x(r)+4, y+rowH*0.65, r)
 	}

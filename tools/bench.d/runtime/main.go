@@ -276,11 +276,7 @@ func formatTable(all []*metric) string {
 	for _, m := range all {
 		om, ol, oh := stats(m.ours)
 		dm, dl, dh := stats(m.deb)
-		name := m.name
-		if m.note != "" {
-			name += " (" + m.note + ")"
-		}
-		fmt.Fprintf(&b, "| %s | %s | %s (%s–%s) | %s (%s–%s) | %.2fx |\n", name, m.unit,
+		fmt.Fprintf(&b, "| %s | %s | %s (%s–%s) | %s (%s–%s) | %.2fx |\n", label(m), m.unit,
 			formatValue(om, m.unit), formatValue(ol, m.unit), formatValue(oh, m.unit),
 			formatValue(dm, m.unit), formatValue(dl, m.unit), formatValue(dh, m.unit), m.ratio())
 	}

@@ -24,8 +24,8 @@ import (
 // only pasta differs); the round trip is this program's own ping-pong of one byte.
 //
 // Each side is measured as installed (pasta runs pasta.avx2 beside it on a CPU with AVX2, when
-// there is one: Debian's package has it, so does our amd64 archive) and as pasta alone (a copy in
-// a directory of its own), which shows what the AVX2 build is worth.
+// there is one: Debian's package has it, so does our amd64 archive) and as "pasta alone" (a copy
+// in a directory of its own, without pasta.avx2), which shows what the AVX2 build is worth.
 func pastaTraffic() *workload {
 	const (
 		seconds    = 4     // iperf3's measured time per run (after one second left out)
@@ -47,18 +47,18 @@ func pastaTraffic() *workload {
 	var iperfPort, echoPort int
 	runs := map[*metric]run{}
 	for _, alone := range []bool{false, true} {
-		suffix := ""
+		prefix := "pasta: "
 		if alone {
-			suffix = "; pasta alone, without pasta.avx2"
+			prefix = "pasta alone: " // without pasta.avx2 beside it
 		}
 		add := func(name, unit string, r run) {
-			m := &metric{name: "pasta: " + name + suffix, unit: unit, less: unit == "µs", alone: alone}
+			m := &metric{name: prefix + name, unit: unit, less: unit == "µs", alone: alone}
 			w.metrics = append(w.metrics, m)
 			runs[m] = r
 		}
 		add("TCP host → namespace, tap", "MB/s", run{tap, iperf("10.0.2.2", "--reverse")})
-		add("TCP namespace → host, splice (-T)", "MB/s", run{[]string{"-T", "PORT"}, iperf("127.0.0.1")})
-		add("TCP host → namespace, splice (-T)", "MB/s", run{[]string{"-T", "PORT"}, iperf("127.0.0.1", "--reverse")})
+		add("TCP namespace → host, splice", "MB/s", run{[]string{"-T", "PORT"}, iperf("127.0.0.1")})
+		add("TCP host → namespace, splice", "MB/s", run{[]string{"-T", "PORT"}, iperf("127.0.0.1", "--reverse")})
 		add("TCP round trip of 1 byte, tap", "µs", run{tap, func(int) []string {
 			self, _ := os.Executable()
 			return []string{self, "pingpong", net.JoinHostPort("10.0.2.2", strconv.Itoa(echoPort)), strconv.Itoa(roundTrips)}
@@ -125,7 +125,8 @@ const pastaRemark = "pasta: no bulk namespace → host figure through the tap in
 	"namespace's sender overruns the tap queue and TCP stalls in retransmissions, with Debian's pasta as with ours " +
 	"(iperf3 with the auto-tuned window: 17–45 MB/s against 3 GB/s the other way; with a fixed window of 64–256 KiB, " +
 	"35–570 MB/s from one run to the next), so a figure would measure loss recovery, not pasta. The upload direction " +
-	"is measured through the splice path."
+	"is measured through the splice path (-T). \"pasta alone\": each side's pasta copied into a directory of its own, " +
+	"without the pasta.avx2 it runs instead of itself on a CPU with AVX2."
 
 // throughPasta runs a command in a new namespace of pasta's, as user, and returns its stdout.
 // The namespace has one address and a gateway; pastaArgs add the paths to the host.

@@ -2,7 +2,7 @@
 
 load("@io_bazel_rules_go//go:def.bzl", "go_test")
 load("//platforms:archs.bzl", "ARCHS", "platform_name")
-load("//platforms:transition.bzl", "platform_binary")
+load("//platforms:platform_binary.bzl", "platform_binary")
 
 def arch_binaries(name, binary, **kwargs):
     """Declares <name>_<goarch> for each architecture: `binary` built for linux_<goarch>_musl.

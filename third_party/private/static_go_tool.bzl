@@ -1,7 +1,7 @@
 """static_go_tool: one of our Go tools (podman, buildah, skopeo) and its test on every architecture."""
 
 load("@io_bazel_rules_go//go:def.bzl", "go_binary")
-load("//tools/archtest:defs.bzl", "arch_binaries", "arch_test")
+load("//tools/archtest:arch_test.bzl", "arch_binaries", "arch_test")
 
 # Tags a static build from this repository must set or must not set, and why. A wrong set would
 # otherwise surface as a cgo dependency on a C library we do not build, or a binary that can
