@@ -34,10 +34,11 @@ func pastaTraffic() *workload {
 	)
 	w := &workload{name: "pasta", remark: pastaRemark}
 	type run struct {
-		pastaArgs []string
-		command   func(port int) []string // the program in the namespace, given the server's port
+		// pasta's paths to the host, and the program in the namespace, given the server's port
+		pastaArgs, command func(port int) []string
 	}
-	tap := []string{"--map-host-loopback", "10.0.2.2", "-T", "none"}
+	tap := func(int) []string { return []string{"--map-host-loopback", "10.0.2.2", "-T", "none"} }
+	splice := func(port int) []string { return []string{"-T", strconv.Itoa(port)} }
 	iperf := func(host string, more ...string) func(int) []string {
 		return func(port int) []string {
 			return append([]string{"iperf3", "--client", host, "--port", strconv.Itoa(port), "--json",
@@ -57,8 +58,8 @@ func pastaTraffic() *workload {
 			runs[m] = r
 		}
 		add("TCP host → namespace, tap", "MB/s", run{tap, iperf("10.0.2.2", "--reverse")})
-		add("TCP namespace → host, splice", "MB/s", run{[]string{"-T", "PORT"}, iperf("127.0.0.1")})
-		add("TCP host → namespace, splice", "MB/s", run{[]string{"-T", "PORT"}, iperf("127.0.0.1", "--reverse")})
+		add("TCP namespace → host, splice", "MB/s", run{splice, iperf("127.0.0.1")})
+		add("TCP host → namespace, splice", "MB/s", run{splice, iperf("127.0.0.1", "--reverse")})
 		add("TCP round trip of 1 byte, tap", "µs", run{tap, func(int) []string {
 			self, _ := os.Executable()
 			return []string{self, "pingpong", net.JoinHostPort("10.0.2.2", strconv.Itoa(echoPort)), strconv.Itoa(roundTrips)}
@@ -96,14 +97,7 @@ func pastaTraffic() *workload {
 			if m.alone {
 				pasta = filepath.Join(s.work, "pasta-alone", "pasta")
 			}
-			args := append([]string{}, r.pastaArgs...)
-			for i, a := range args {
-				if a == "PORT" {
-					args[i] = strconv.Itoa(iperfPort)
-				}
-			}
-			command := r.command(iperfPort)
-			o, err := throughPasta(pasta, user, args, command...)
+			o, err := throughPasta(pasta, user, r.pastaArgs(iperfPort), r.command(iperfPort)...)
 			if err != nil {
 				return nil, err
 			}
