@@ -11,28 +11,57 @@ load("@rules_pkg//pkg:mappings.bzl", "pkg_attributes", "pkg_filegroup", "pkg_fil
 load("@rules_pkg//pkg:tar.bzl", "pkg_tar")
 load("//platforms:archs.bzl", "ARCHS", "EXEC_ARCH")
 
-def _component(line):
-    """A components line for tools/describe: "cargo DIR @REPO" names REPO's vendor/ by its path."""
-    f = line.split(" ")
-    if f[0] == "cargo" and len(f) == 3:
-        return "cargo {} {}/vendor".format(f[1], Label(f[2]).workspace_root)
-    return line
+def _components_impl(ctx):
+    """Writes the part's components file: its pins and crates, and each program with its directory."""
+    what = json.decode(ctx.attr.what)
+    versions = what.pop("versions")
+    programs = {}
+    for target, dest in ctx.attr.executables.items():
+        for f in target[DefaultInfo].files.to_list():
+            if f.basename in programs:
+                fail("bundle_part %s: two programs named %s" % (ctx.attr.part, f.basename))
+            programs[f.basename] = dest
+    for program in sorted(programs):
+        if program not in versions:
+            fail("bundle_part %s: %s/%s has no `versions` entry ({\"pin\": PIN}, {\"gomod\": DIR} or {} for none)" % (ctx.attr.part, programs[program], program))
+    for program in sorted(versions):
+        if program not in programs:
+            fail("bundle_part %s: `versions` names %s, which none of its executables is" % (ctx.attr.part, program))
+        origin = versions[program]
+        if type(origin) != "dict" or [k for k in origin if k not in ("pin", "gomod")] or len(origin) > 1:
+            fail("bundle_part %s: versions[%r] = %r: want {\"pin\": PIN}, {\"gomod\": DIR} or {} (no version)" % (ctx.attr.part, program, origin))
+    what["programs"] = {p: versions[p] | {"dir": programs[p]} for p in sorted(programs)}
+    out = ctx.actions.declare_file(ctx.label.name + ".json")
+    ctx.actions.write(out, json.encode(what))
+    return [DefaultInfo(files = depset([out]))]
 
-def bundle_part(name, executables = {}, files = {}, components = [], versions = {}, advisories = [], arches = None, visibility = ["//release:__subpackages__"]):
+# the components file of one part for one architecture (format: Go package release/components)
+_components = rule(
+    implementation = _components_impl,
+    attrs = {
+        "executables": attr.label_keyed_string_dict(allow_files = True, doc = "Program -> its directory in the bundle."),
+        "part": attr.string(mandatory = True),
+        "what": attr.string(mandatory = True, doc = "JSON: pins, crates, versions."),
+    },
+)
+
+def bundle_part(name, executables = {}, files = {}, pins = [], crates = {}, versions = {}, advisories = [], arches = None, visibility = ["//release:__subpackages__"]):
     """Where one part's files land in a bundle, for every architecture, and what it is built from.
 
     Declares pkg_filegroup <name>_<goarch> and <name>_components_<goarch> per architecture: the
-    part's files, and its components for the bundle's SBOM (tools/describe) and test.
+    part's files, and its components file (JSON, package release/components: what its programs
+    are built from and where each lands) for the bundle's SBOM (tools/describe) and test.
 
     Args:
       name: the part's name.
-      components: what the part's programs are built from, for the SBOM: "pin NAME" (a pin of
-        third_party/pins.json), "cargo DIR @REPO" (DIR/Cargo.lock's crates, as vendored in the
-        crates repository REPO, whose :manifests must be in //third_party:sbom_sources); a Go
-        program's modules come from its own build information.
-      versions: program file name -> the component whose version its --version prints ("pin
-        NAME" or "gomod DIR": the go.mod's direct requirement), or "-" for a program without
-        one; the bundle test runs each, the SBOM says which component each program comes from.
+      pins: the pins of third_party/pins.json the part's programs are built from, for the SBOM; a
+        Go program's modules come from its own build information.
+      crates: the Rust crates they are built from: the directory of a Cargo.lock -> the crates
+        repository vendoring them (whose :manifests must be in //third_party:sbom_sources).
+      versions: program file name -> what its --version prints the version of: {"pin": PIN},
+        {"gomod": DIR} (the go.mod's direct requirement), or {} for a program without one; one
+        entry per program of `executables`, no more (the build checks); the bundle test runs
+        each, the SBOM says which component each program comes from.
       executables: directory in the bundle (e.g. "bin") -> labels of programs (mode 0755);
         "{arch}" in a label becomes each architecture's GOARCH (e.g. ":skopeo_{arch}").
       files: directory in the bundle -> labels of data files (mode 0644); "{arch}" as above.
@@ -48,10 +77,16 @@ def bundle_part(name, executables = {}, files = {}, components = [], versions = 
     )
     for arch in ARCHS:
         here = arches == None or arch.go in arches
-        write_file(
+        _components(
             name = "{}_components_{}".format(name, arch.go),
-            out = "{}_components_{}.txt".format(name, arch.go),
-            content = ([_component(c) for c in components] + ["program {} {}".format(p, v) for p, v in sorted(versions.items())] if here else []) + [""],
+            part = name,
+            executables = {label.format(arch = arch.go): dest for dest, labels in executables.items() for label in labels} if here else {},
+            what = json.encode({
+                # a crates repository's vendor/ named by its path in the execution root
+                "crates": [{"lock": d, "vendor": Label(repo).workspace_root + "/vendor"} for d, repo in sorted(crates.items())],
+                "pins": pins,
+                "versions": versions,
+            } if here else {"versions": {}}),
             visibility = visibility,
         )
         groups = []
@@ -104,7 +139,7 @@ def shell_completions(name, program):
         files["share/completions/" + shell] = [":{}_{}".format(name, shell)]
     return files
 
-def bundle(name, archive, tool, gomod, parts, programs, helpers = []):
+def bundle(name, archive, tool, gomod, parts, network_test = False):
     """A release bundle: <name>_<goarch> builds <archive>-linux-<goarch>.tar.zst.
 
     Args:
@@ -112,10 +147,10 @@ def bundle(name, archive, tool, gomod, parts, programs, helpers = []):
       archive: the archive's name before -linux-<goarch>.tar.zst, as the release assets are named.
       tool: the top directory is <tool>-v<version>.
       gomod: the go.mod that pins the tool's version.
-      parts: bundle_part labels (without the _<goarch> suffix).
-      programs: what bin/ holds; <name>_test unpacks each archive with the stock tar and runs them.
-      helpers: what lib/podman/ holds (podman-full, buildah): the test checks them and that the
-        tool uses them.
+      parts: bundle_part labels (without the _<goarch> suffix); what bin/ and lib/podman/ hold
+        is theirs to say: <name>_test unpacks each archive with the stock tar, checks and runs
+        them, and that a tool with helpers of its own (podman-full, buildah) uses them.
+      network_test: the test also runs containers on networks (podman-full: release/network_test.go).
 
     Returns:
       struct(tool, archives, targets, archive_targets): the release files' names (each
@@ -190,17 +225,15 @@ def bundle(name, archive, tool, gomod, parts, programs, helpers = []):
         srcs = [
             "//release:bundle_test.go",
             "//release:sbom_test.go",
-        ] + (["//release:network_test.go"] if helpers and tool == "podman" else []),
+        ] + (["//release:network_test.go"] if network_test else []),
         args = ["-archive={}:{}:$(rlocationpath :{}_{})".format(arch.go, arch.elf_machine, name, arch.go) for arch in ARCHS] + [
             "-tool=" + tool,
             "-gomod=$(rlocationpath {})".format(gomod),
             "-readme=$(rlocationpath //release:README.md)",
-            "-programs=" + ",".join(programs),
-            "-helpers=" + ",".join(helpers),
             "-hello=$(rlocationpath //test/c:mimalloc_check)",
             "-spdx-schema=$(rlocationpath @spdx_schema//:schema)",
         ] + ["-components={}:$(rlocationpath {})".format(arch, c) for arch, cs in sorted(components.items()) for c in cs] + ["-sbom={}:$(rlocationpath {})".format(arch.go, sbom) for arch, sbom in zip(ARCHS, sboms)] + (
-            ["-netprobe=$(rlocationpath //test/netprobe)"] if helpers and tool == "podman" else []
+            ["-netprobe=$(rlocationpath //test/netprobe)"] if network_test else []
         ),
         data = targets + sboms + [c for cs in components.values() for c in cs] + [
             "//third_party:sbom_sources",
@@ -211,10 +244,12 @@ def bundle(name, archive, tool, gomod, parts, programs, helpers = []):
             "//test/c:mimalloc_check",
         ],
         deps = [
+            "//release/components",
             "//tools/archtest",
             "//tools/elfcheck",
             "//tools/netnstest",
             "//tools/ocitest",
+            "//tools/pins",
             "@com_github_santhosh_tekuri_jsonschema_v6//:jsonschema",
             "@io_bazel_rules_go//go/runfiles",
         ],

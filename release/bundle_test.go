@@ -10,11 +10,13 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/bazelbuild/rules_go/go/runfiles"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/release/components"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/archtest"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/elfcheck"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/ocitest"
@@ -30,8 +32,6 @@ var (
 	tool           = flag.String("tool", "", "the bundle's tool: its top directory is <tool>-v<version>")
 	gomod          = flag.String("gomod", "", "rlocationpath of the go.mod pinning the tool's version")
 	readme         = flag.String("readme", "", "rlocationpath of the bundle README")
-	programs       = flag.String("programs", "", "comma-separated programs the bundle's bin/ must hold")
-	helpers        = flag.String("helpers", "", "comma-separated programs the bundle's lib/podman/ must hold (podman-full)")
 	componentFlags archives
 	hello          = flag.String("hello", "", "rlocationpath of a static program for the host: the payload of a container podman runs")
 )
@@ -108,7 +108,7 @@ func TestBundle(t *testing.T) {
 					t.Errorf("%s/%s: %v (mode %v), want a 0644 file", top, want, err, st)
 				}
 			}
-			for _, p := range strings.Split(*programs, ",") {
+			for _, p := range programsIn(t, arch, "bin") {
 				b := archtest.Binary{Arch: arch, Machine: machine, Path: filepath.Join(root, "bin", p)}
 				if st, err := os.Stat(b.Path); err != nil || st.Mode().Perm() != 0o755 {
 					t.Fatalf("bin/%s: %v, want a 0755 program", p, err)
@@ -123,10 +123,7 @@ func TestBundle(t *testing.T) {
 					t.Errorf("bin/%s --version = %q, want it to name %s", p, out, version)
 				}
 			}
-			for _, h := range strings.Split(*helpers, ",") {
-				if h == "" {
-					continue
-				}
+			for _, h := range programsIn(t, arch, "lib/podman") {
 				p := filepath.Join(root, "lib", "podman", h)
 				if st, err := os.Stat(p); err != nil || st.Mode().Perm() != 0o755 {
 					t.Errorf("lib/podman/%s: %v, want a 0755 program", h, err)
@@ -166,40 +163,22 @@ func TestBundle(t *testing.T) {
 }
 
 // programVersions runs every program of the unpacked archive with --version: each prints the
-// version of the component its bundle part says it is built from (the parts' components files:
-// "program NAME pin PIN", "program NAME gomod DIR", or "program NAME -" for none).
+// version of the component its bundle part says it is built from (the parts' components files,
+// release/components: a pin, a go.mod, or none).
 func programVersions(t *testing.T, root, arch string, machine elf.Machine) {
 	seen := map[string]bool{}
-	for _, af := range componentFlags {
-		a, f, ok := strings.Cut(af, ":")
-		if !ok {
-			t.Fatalf("malformed -components=%q, want GOARCH:RLOCATIONPATH", af)
-		}
-		if a != arch {
-			continue
-		}
-		data, err := os.ReadFile(rlocation(t, f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, l := range strings.Split(string(data), "\n") {
-			w := strings.Fields(l)
-			if len(w) < 3 || w[0] != "program" {
-				continue
-			}
-			name := w[1]
+	for _, part := range partsOf(t, arch) {
+		for _, name := range part.ProgramNames() {
+			prog := part.Programs[name]
 			seen[name] = true
-			if w[2] == "-" {
-				continue
-			}
-			var want string
-			switch w[2] {
-			case "pin":
-				want = archtest.PinVersion(t, w[3])
-			case "gomod":
-				want = archtest.ModuleVersion(t, "_main/"+w[3]+"/go.mod")
+			var want, from string
+			switch {
+			case prog.Pin != "":
+				want, from = archtest.PinVersion(t, prog.Pin), "pin "+prog.Pin
+			case prog.GoMod != "":
+				want, from = archtest.ModuleVersion(t, "_main/"+prog.GoMod+"/go.mod"), "gomod "+prog.GoMod
 			default:
-				t.Fatalf("%s: unknown line %q", f, l)
+				continue
 			}
 			p := filepath.Join(root, "bin", name)
 			if _, err := os.Stat(p); err != nil {
@@ -213,7 +192,7 @@ func programVersions(t *testing.T, root, arch string, machine elf.Machine) {
 			}
 			stdout, stderr, err := b.Exec(nil, "--version")
 			if out := stdout + stderr; err != nil || !regexp.MustCompile(`(^|[^0-9.])`+regexp.QuoteMeta(want)+`($|[^0-9.])`).MatchString(out) {
-				t.Errorf("%s --version: %v, printed %q, want the version %s (%s %s)", strings.TrimPrefix(p, root+"/"), err, out, want, w[2], w[3])
+				t.Errorf("%s --version: %v, printed %q, want the version %s (%s)", strings.TrimPrefix(p, root+"/"), err, out, want, from)
 			}
 		}
 	}
@@ -269,7 +248,7 @@ func installs(t *testing.T, root string) {
 	config := []string{".config/containers/policy.json", ".config/containers/registries.conf"}
 	podman := filepath.Join(root, "bin", "podman")
 	var units []string
-	if podmanFull() {
+	if podmanFull(t) {
 		for _, u := range []string{"podman.socket", "podman.service", "podman-restart.service"} {
 			units = append(units, ".config/systemd/user/"+u)
 		}
@@ -332,7 +311,7 @@ func installs(t *testing.T, root string) {
 		t.Errorf("install replaced the user's %s: %q", changed, data)
 	}
 
-	if podmanFull() {
+	if podmanFull(t) {
 		// quadlet, as install --system links it (podman-user-generator: the name says user mode),
 		// over a .container file: the unit runs this directory's podman, quoted as systemd reads it
 		units := t.TempDir()
@@ -387,7 +366,7 @@ func podmanRuns(t *testing.T, root, arch string) {
 	cfg := ocitest.NewConfig(t, dir)
 	global := append(cfg.Storage, "--tmpdir", filepath.Join(dir, "tmp"))
 	podman := archtest.Binary{Arch: arch, Path: ocitest.Cgroup2Namespace(t, filepath.Join(root, "bin", "podman"))}
-	if *helpers == "" {
+	if !podmanFull(t) {
 		// podman-minimal ships no runtime: the host must have conmon and an OCI runtime (tools/setup
 		// installs Debian's conmon, crun and netavark in the build root for this)
 		stdout, stderr, err := podman.Exec(cfg.Env, append(global, "info", "--format", "{{.Host.OCIRuntime.Path}} {{.Host.Conmon.Path}}")...)
@@ -428,4 +407,39 @@ func podmanRuns(t *testing.T, root, arch string) {
 }
 
 // podmanFull says whether the bundle is podman with a runtime of its own (its units, quadlet).
-func podmanFull() bool { return *tool == "podman" && *helpers != "" }
+func podmanFull(t *testing.T) bool {
+	return *tool == "podman" && len(programsIn(t, runtime.GOARCH, "lib/podman")) > 0
+}
+
+// programsIn returns the programs that arch's archive holds in dir ("bin", "lib/podman"): those
+// its parts' components files place there.
+func programsIn(t *testing.T, arch, dir string) []string {
+	t.Helper()
+	var out []string
+	for _, part := range partsOf(t, arch) {
+		out = append(out, part.In(dir)...)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// partsOf reads the components files of arch's archive (-components flags).
+func partsOf(t *testing.T, arch string) []*components.Part {
+	t.Helper()
+	var out []*components.Part
+	for _, af := range componentFlags {
+		a, f, ok := strings.Cut(af, ":")
+		if !ok {
+			t.Fatalf("malformed -components=%q, want GOARCH:RLOCATIONPATH", af)
+		}
+		if a != arch {
+			continue
+		}
+		part, err := components.Read(rlocation(t, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, part)
+	}
+	return out
+}

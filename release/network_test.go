@@ -22,8 +22,8 @@ var netprobe = flag.String("netprobe", "", "rlocationpath of a static network pr
 // (the "host"), two containers on a bridge network find each other by name, and a port one of
 // them publishes on the host's loopback answers there.
 func TestBridgeNetworking(t *testing.T) {
-	if *helpers == "" {
-		t.Fatal("built only into the test of a bundle with a runtime of its own (podman-full): no -helpers")
+	if !podmanFull(t) {
+		t.Fatal("built only into the test of a bundle with a runtime of its own (podman-full): its parts place nothing in lib/podman/")
 	}
 	var archive string
 	for _, a := range archiveFlags {

@@ -32,24 +32,14 @@ def podman_bundles(name, pin, network):
             archive = "podman-minimal",
             gomod = pin + ":go.mod",
             parts = COMMON_PARTS + [pin + ":bundle"],
-            programs = ["podman"],
             tool = "podman",
         ),
         bundle(
             # podman with a runtime of its own, found beside it wherever the archive is unpacked
             name = name + "_full",
             archive = "podman-full",
+            network_test = True,
             gomod = pin + ":go.mod",
-            helpers = [
-                "aardvark-dns",
-                "catatonit",
-                "conmon",
-                "crun",
-                "netavark",
-                "pasta",
-                "quadlet",
-                "rootlessport",
-            ],
             parts = COMMON_PARTS + network + [
                 "//third_party/catatonit:bundle",
                 "//third_party/conmon:bundle",
@@ -59,11 +49,6 @@ def podman_bundles(name, pin, network):
                 "//third_party/passt:bundle",
                 "//third_party/passt:bundle_avx2",
                 pin + ":bundle_full",
-            ],
-            programs = [
-                "podman",
-                "fuse-overlayfs",
-                "fusermount3",
             ],
             tool = "podman",
         ),

@@ -14,6 +14,8 @@ import (
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	pinfile "github.com/rootless-static-toolkits/rootless-static-toolkits/tools/pins"
 )
 
 var (
@@ -35,6 +37,7 @@ type sbom struct {
 		PrimaryPackagePurpose string `json:"primaryPackagePurpose"`
 		LicenseDeclared       string `json:"licenseDeclared"`
 		SourceInfo            string `json:"sourceInfo"`
+		DownloadLocation      string `json:"downloadLocation"`
 		Checksums             []struct {
 			Algorithm, ChecksumValue string
 		} `json:"checksums"`
@@ -130,14 +133,20 @@ func TestSBOM(t *testing.T) {
 				}
 				// a pinned part: its version, license and upstream archive's sha256 are its pin's
 				if name, ok := strings.CutPrefix(pk.SPDXID, "SPDXRef-Pin-"); ok {
-					pin, ok := pins[pk.Name]
+					pin, err := pins.Pin(pk.Name)
+					var urls []string
+					if err == nil {
+						urls = pin.URLs()
+					}
 					switch {
-					case !ok:
-						t.Errorf("package %s (%s) is no pin of third_party/pins.json", pk.Name, name)
-					case pk.VersionInfo != pin.Version || pk.LicenseDeclared != pin.License:
-						t.Errorf("pin %s: version %q license %q in the SBOM, want the pin's %q, %q", pk.Name, pk.VersionInfo, pk.LicenseDeclared, pin.Version, pin.License)
-					case pin.SHA256 != "" && (len(sha256s) != 1 || sha256s[0] != pin.SHA256):
-						t.Errorf("pin %s: SHA256 %v in the SBOM, want the pin's %s", pk.Name, sha256s, pin.SHA256)
+					case err != nil:
+						t.Errorf("package %s (%s): %v", pk.Name, name, err)
+					case pk.VersionInfo != pin.Version() || pk.LicenseDeclared != pin.License():
+						t.Errorf("pin %s: version %q license %q in the SBOM, want the pin's %q, %q", pk.Name, pk.VersionInfo, pk.LicenseDeclared, pin.Version(), pin.License())
+					case pin.SHA256() != "" && (len(sha256s) != 1 || sha256s[0] != pin.SHA256()):
+						t.Errorf("pin %s: SHA256 %v in the SBOM, want the pin's %s", pk.Name, sha256s, pin.SHA256())
+					case len(urls) > 0 && pk.DownloadLocation != urls[0]:
+						t.Errorf("pin %s: download location %q in the SBOM, want the pin's first URL %q", pk.Name, pk.DownloadLocation, urls[0])
 					}
 				}
 				switch pk.PrimaryPackagePurpose {
@@ -220,28 +229,18 @@ func sha256File(t *testing.T, p string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-type pin struct{ Version, License, SHA256 string }
-
-// readPins returns third_party/pins.json's pins (the test's runfiles have it: //third_party:sbom_sources).
-func readPins(t *testing.T) map[string]pin {
+// readPins returns third_party/pins.json (the test's runfiles have it: //third_party:sbom_sources).
+func readPins(t *testing.T) *pinfile.File {
 	t.Helper()
-	data, err := os.ReadFile(rlocation(t, "_main/third_party/pins.json"))
+	data, err := os.ReadFile(rlocation(t, "_main/"+pinfile.Path))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(data, &raw); err != nil {
-		t.Fatalf("third_party/pins.json: %v", err)
+	f, err := pinfile.Parse(data)
+	if err != nil {
+		t.Fatalf("%s: %v", pinfile.Path, err)
 	}
-	pins := map[string]pin{}
-	for k, v := range raw {
-		var p pin
-		if strings.HasPrefix(k, "_") || json.Unmarshal(v, &p) != nil {
-			continue // comments
-		}
-		pins[k] = p
-	}
-	return pins
+	return f
 }
 
 // moduleLicense returns the license the tool's go.licenses (beside its go.mod, written by

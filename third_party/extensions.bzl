@@ -1,5 +1,6 @@
 """The `pins` module extension: one repository per archive pinned in third_party/pins.json."""
 
+load("//third_party:pins.bzl", "pin_record")
 load("//third_party/private:pinned_archive.bzl", "pinned_archive")
 
 _archive = tag_class(attrs = {
@@ -15,9 +16,7 @@ def _pins_impl(mctx):
     pins = json.decode(mctx.read(Label("//third_party:pins.json")))
     for mod in mctx.modules:
         for tag in mod.tags.archive:
-            if tag.pin not in pins:
-                fail("pins.archive(pin = %r): no such key in third_party/pins.json" % tag.pin)
-            pin = pins[tag.pin]
+            pin = pin_record(pins, tag.pin, "pins.archive(name = %r)" % tag.name)
             pinned_archive(
                 name = tag.name,
                 pin_name = tag.pin,

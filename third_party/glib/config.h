@@ -1,4 +1,4 @@
-/* config.h for glib 2.88.0's core library (glib/) built by Bazel with zig cc for linux musl,
+/* config.h for the pinned glib's core library (glib/) built by Bazel with zig cc for linux musl,
  * x86_64 and aarch64. Values: what glib's meson writes for
  * `meson setup --cross-file <x86_64|aarch64>-linux-musl -Ddefault_library=static -Dnls=disabled
  *  -Dselinux=disabled -Dlibmount=disabled -Dsysprof=disabled ...` (meson 1.7.0 run with our zig

@@ -1,4 +1,4 @@
-/* glibconfig.h for glib 2.88.0 built by Bazel (//third_party/glib) with zig cc for linux musl,
+/* glibconfig.h for the pinned glib, built by Bazel (//third_party/glib) with zig cc for linux musl,
  * x86_64 and aarch64: what glib's meson (glib/glibconfig.h.in) writes for
  * `meson setup --cross-file <x86_64|aarch64>-linux-musl -Ddefault_library=static` (checked by
  * running meson 1.7.0 with our zig for both targets). Both targets are LP64 little-endian with

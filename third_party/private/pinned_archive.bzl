@@ -4,6 +4,10 @@ Online it is downloaded from its upstream URLs. Where RST_DISTDIR is set (tools/
 bazelrc) and holds the pin's offline file, that file is used instead: the same release as served
 by a registry our machines reach (Debian source package, PyPI wheel, Go toolchain module), with
 its own sha256; a missing or different offline file stops the build naming the pin. Patches (`patches`, applied with -p1) and overlay files come after extraction.
+
+The pin's version is written once (third_party/pins.json); the repository hands it on as
+`version.bzl` (`VERSION`), which the part's BUILD file and the config headers beside it load
+(config headers through expand_template: `@VERSION@` in the header's `.in` file).
 """
 
 _EXPORT_LICENSES = """
@@ -64,6 +68,8 @@ def _impl(rctx):
         rctx.patch(patch, strip = 1)
     for dest, label in rctx.attr.overlay.items():
         rctx.file(dest, rctx.read(Label(label)), executable = True)
+
+    rctx.file("version.bzl", '"""%s\'s version, as third_party/pins.json pins it (written by pinned_archive)."""\n\nVERSION = %r\n' % (rctx.attr.pin_name, rctx.attr.version))
 
     # the upstream license files, for the release bundles (share/licenses/<part>/)
     rctx.file("BUILD.bazel", rctx.read(rctx.attr.build_file) + _EXPORT_LICENSES)

@@ -8,6 +8,7 @@ Cargo.lock and patches, and every crate that lock file and the std's lock file n
 Linux targets, unpacked as a cargo vendored-source directory under vendor/.
 """
 
+load("//third_party:pins.bzl", "pin_record")
 load("//toolchains/rust/private:repositories.bzl", "cargo_crates", "rust_toolchain_repo")
 
 _toolchain = tag_class(attrs = {
@@ -27,17 +28,15 @@ def _rust_impl(mctx):
     pins = json.decode(mctx.read(Label("//third_party:pins.json")))
     for mod in mctx.modules:
         for tag in mod.tags.toolchain:
-            selected = {k: v for k, v in pins.items() if [p for p in tag.pin_prefixes if k.startswith(p)]}
+            selected = {k: pin_record(pins, k, "rust.toolchain") for k in pins if [p for p in tag.pin_prefixes if k.startswith(p)]}
             if not selected:
                 fail("rust.toolchain(%s): no pin starts with %s" % (tag.name, tag.pin_prefixes))
             rust_toolchain_repo(name = tag.name, pins = json.encode(selected))
         for tag in mod.tags.crates:
-            if tag.pin not in pins:
-                fail("rust.crates(pin = %r): no such key in third_party/pins.json" % tag.pin)
             cargo_crates(
                 name = tag.name,
                 pin_name = tag.pin,
-                pin = json.encode(pins[tag.pin]),
+                pin = json.encode(pin_record(pins, tag.pin, "rust.crates(name = %r)" % tag.name)),
                 lock = tag.lock,
                 patches = tag.patches,
                 cargo = "@%s//:bin/cargo" % tag.toolchain,

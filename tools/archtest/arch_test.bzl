@@ -1,4 +1,10 @@
-"""arch_test: a Go test that checks and runs one build of a binary per architecture in ARCHS."""
+"""arch_test: a Go test that checks and runs one build of a binary per architecture in ARCHS.
+
+Each architecture is a test target of its own (<name>_<goarch>, all of them in the test_suite
+<name>): a slow or flaky emulated architecture re-runs alone, the others stay cached. The Go test
+is compiled once (<name>_all_arches, tagged manual: run by the per-architecture targets, or by
+hand for every architecture at once).
+"""
 
 load("@io_bazel_rules_go//go:def.bzl", "go_test")
 load("//platforms:archs.bzl", "ARCHS", "platform_name")
@@ -27,11 +33,48 @@ def arch_binaries(name, binary, **kwargs):
         out.append((arch, ":" + label))
     return out
 
-def arch_test(name, binary, srcs, deps = [], args = [], data = [], binaries_name = None, arch_data = {}, cpu_variants = {}, **kwargs):
-    """go_test `name` over `binary` built for every architecture.
+def _quote(s):
+    return "'" + s.replace("'", "'\\''") + "'"
 
-    The test receives -binary=<goarch>:<ELF machine>:<rlocationpath> per architecture; the
-    //tools/archtest package parses them, checks each binary is static and runs it.
+def _arch_run_impl(ctx):
+    exe = ctx.executable.test
+    launcher = ctx.actions.declare_file(ctx.label.name + ".sh")
+    args = [ctx.expand_location(a, ctx.attr.data) for a in ctx.attr.test_args]
+    ctx.actions.write(
+        output = launcher,
+        content = "#!/bin/bash\n# %s: the Go test %s for one architecture\nexec \"$TEST_SRCDIR/%s/%s\" %s \"$@\"\n" % (
+            ctx.label.name,
+            ctx.attr.test.label.name,
+            ctx.workspace_name,
+            exe.short_path,
+            " ".join([_quote(a) for a in args]),
+        ),
+        is_executable = True,
+    )
+    runfiles = ctx.runfiles(files = [exe]).merge(ctx.attr.test[DefaultInfo].default_runfiles)
+    return [DefaultInfo(executable = launcher, runfiles = runfiles)]
+
+_arch_run_test = rule(
+    implementation = _arch_run_impl,
+    doc = "Runs a compiled go_test with the arguments of one architecture.",
+    attrs = {
+        "data": attr.label_list(allow_files = True, doc = "What the arguments' $(rlocationpath) name (the test's runfiles already hold them)."),
+        "test": attr.label(mandatory = True, executable = True, cfg = "target"),
+        "test_args": attr.string_list(),
+    },
+    test = True,
+)
+
+# go_test attributes that belong to the per-architecture targets (how Bazel runs a test)
+_RUN_ATTRS = ["size", "timeout", "flaky", "shard_count", "local", "env", "env_inherit"]
+
+def arch_test(name, binary, srcs, deps = [], args = [], data = [], binaries_name = None, arch_data = {}, cpu_variants = {}, tags = [], **kwargs):
+    """Test suite `name`: a go_test over `binary` built for every architecture, one target each.
+
+    Target <name>_<goarch> passes the test -binary=<goarch>:<ELF machine>:<rlocationpath> for
+    its architecture (and its cpu_variants); the //tools/archtest package parses them, checks
+    each binary is static and runs it. Every target gets every architecture's arch_data (a test
+    may run a helper natively beside an emulated binary).
 
     Args:
       name: the go_test's name.
@@ -48,7 +91,9 @@ def arch_test(name, binary, srcs, deps = [], args = [], data = [], binaries_name
       cpu_variants: CPU feature -> {goarch: label}: second builds of the binary for CPUs with
         that feature (e.g. {"avx2": {"amd64": ":pasta.avx2_amd64"}}); the test runs them as
         binaries under test too (subtest <goarch>+<feature>), skipped where the CPU lacks it.
-      **kwargs: passed to go_test.
+      tags: of the per-architecture tests.
+      **kwargs: passed to go_test; size, timeout, flaky, shard_count, local, env and env_inherit
+        to the per-architecture tests.
     """
     machine = {arch.go: arch.elf_machine for arch in ARCHS}
     variants = [(feature, goarch, label) for feature, builds in sorted(cpu_variants.items()) for goarch, label in sorted(builds.items())]
@@ -60,13 +105,31 @@ def arch_test(name, binary, srcs, deps = [], args = [], data = [], binaries_name
     for key, exe in sorted(arch_data.items()):
         for arch, label in arch_binaries("{}_{}".format(name, key), exe, testonly = True):
             extra.append((key, arch, label))
+    run_kwargs = {k: kwargs.pop(k) for k in _RUN_ATTRS if k in kwargs}
+    all_data = [label for _, label in built] + [label for _, _, label in extra] + [label for _, _, label in variants] + data
     go_test(
-        name = name,
+        name = name + "_all_arches",
         srcs = srcs,
-        data = [label for _, label in built] + [label for _, _, label in extra] + [label for _, _, label in variants] + data,
+        data = all_data,
         args = ["-binary={}:{}:$(rlocationpath {})".format(arch.go, arch.elf_machine, label) for arch, label in built] +
                ["-binary={}+{}:{}:$(rlocationpath {})".format(goarch, feature, machine[goarch], label) for feature, goarch, label in variants] +
                ["-arch_data={}:{}:$(rlocationpath {})".format(key, arch.go, label) for key, arch, label in extra] + args,
         deps = deps + ["//tools/archtest"],
-        **kwargs
+        tags = ["manual"],
+        **(kwargs | run_kwargs)
+    )
+    for arch, label in built:
+        _arch_run_test(
+            name = "{}_{}".format(name, arch.go),
+            test = ":{}_all_arches".format(name),
+            data = all_data,
+            test_args = ["-binary={}:{}:$(rlocationpath {})".format(arch.go, arch.elf_machine, label)] +
+                        ["-binary={}+{}:{}:$(rlocationpath {})".format(goarch, feature, machine[goarch], vlabel) for feature, goarch, vlabel in variants if goarch == arch.go] +
+                        ["-arch_data={}:{}:$(rlocationpath {})".format(key, a.go, dlabel) for key, a, dlabel in extra] + args,
+            tags = tags,
+            **run_kwargs
+        )
+    native.test_suite(
+        name = name,
+        tests = ["{}_{}".format(name, arch.go) for arch, _ in built],
     )

@@ -7,7 +7,6 @@ import (
 	"bytes"
 	"context"
 	"debug/elf"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/bazelbuild/rules_go/go/runfiles"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/elfcheck"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/pins"
 )
 
 // Binary is one architecture's build of the binary under test.
@@ -40,12 +40,13 @@ func (b Binary) Name() string {
 	return b.Arch + "+" + b.Variant
 }
 
-type binaryFlags []string
+// ListFlag is a repeatable string flag (flag.Var): every value given, in order.
+type ListFlag []string
 
-func (b *binaryFlags) String() string     { return strings.Join(*b, ",") }
-func (b *binaryFlags) Set(v string) error { *b = append(*b, v); return nil }
+func (l *ListFlag) String() string     { return strings.Join(*l, ",") }
+func (l *ListFlag) Set(v string) error { *l = append(*l, v); return nil }
 
-var flags, dataFlags binaryFlags
+var flags, dataFlags ListFlag
 
 func init() {
 	flag.Var(&flags, "binary", "ARCH[+CPU_FEATURE]:ELF_MACHINE:RLOCATIONPATH of a binary under test (repeatable)")
@@ -191,29 +192,26 @@ func ModuleVersion(t testing.TB, rlocationpath string) string {
 // part's --version with its one pin. The test needs //third_party:pins.json in its data.
 func PinVersion(t testing.TB, key string) string {
 	t.Helper()
-	p, err := runfiles.Rlocation("_main/third_party/pins.json")
+	p, err := runfiles.Rlocation("_main/" + pins.Path)
 	if err != nil {
-		t.Fatalf("runfile third_party/pins.json (add //third_party:pins.json to the test's data): %v", err)
+		t.Fatalf("runfile %s (add //third_party:pins.json to the test's data): %v", pins.Path, err)
 	}
 	data, err := os.ReadFile(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var pins map[string]json.RawMessage
-	if err := json.Unmarshal(data, &pins); err != nil {
-		t.Fatalf("third_party/pins.json: %v", err)
+	f, err := pins.Parse(data)
+	if err != nil {
+		t.Fatalf("%s: %v", pins.Path, err)
 	}
-	var pin struct {
-		Version string `json:"version"`
+	pin, err := f.Pin(key)
+	if err != nil {
+		t.Fatal(err)
 	}
-	raw, ok := pins[key]
-	if !ok {
-		t.Fatalf("third_party/pins.json has no pin %q", key)
+	if pin.Version() == "" {
+		t.Fatalf("%s: pin %q has no version", pins.Path, key)
 	}
-	if err := json.Unmarshal(raw, &pin); err != nil || pin.Version == "" {
-		t.Fatalf("third_party/pins.json: pin %q has no version (%v)", key, err)
-	}
-	return pin.Version
+	return pin.Version()
 }
 
 // CheckMimalloc runs the binary with MIMALLOC_VERBOSE=1 and args, and fails unless mimalloc

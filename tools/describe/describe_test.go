@@ -30,15 +30,15 @@ func tree(t *testing.T) (root, archive string) {
 		"vendor/winapi-0.3.9/Cargo.toml": "[package]\nname = \"winapi\"\nversion = \"0.3.9\"\n",
 		"vendor/winapi-0.3.9/lib.rs":     "// stub: not needed by any Linux target\n",
 		"vendor/odd-1.0.0/Cargo.toml":    "[package]\nname = \"odd\"\nlicense-file = \"COPYING\"\n",
-		"components/part.txt":            "pin lib\ncargo third_party/rs vendor\nprogram prog pin lib\n",
-		"components/lockonly.txt":        "pin lib\ncargo third_party/rs\nprogram prog pin lib\n",
-		"components/novendor.txt":        "cargo third_party/rs nosuchdir\n",
-		"components/noprogram.txt":       "pin lib\n",
-		"components/ghost.txt":           "pin lib\nprogram prog pin lib\nprogram ghost -\n",
-		"components/bad.txt":             "pin\n",
-		"components/nolicense.txt":       "pin nolicense\n",
-		"components/unknownpin.txt":      "pin nosuch\n",
-		"components/unknownkind.txt":     "svn trunk\n",
+		"components/part.json":           `{"pins": ["lib"], "crates": [{"lock": "third_party/rs", "vendor": "vendor"}], "programs": {"prog": {"pin": "lib"}}}`,
+		"components/lockonly.json":       `{"pins": ["lib"], "crates": [{"lock": "third_party/rs"}], "programs": {"prog": {"pin": "lib"}}}`,
+		"components/novendor.json":       `{"crates": [{"lock": "third_party/rs", "vendor": "nosuchdir"}]}`,
+		"components/noprogram.json":      `{"pins": ["lib"]}`,
+		"components/ghost.json":          `{"pins": ["lib"], "programs": {"prog": {"pin": "lib"}, "ghost": {}}}`,
+		"components/bad.json":            "pin lib\n",
+		"components/nolicense.json":      `{"pins": ["nolicense"]}`,
+		"components/unknownpin.json":     `{"pins": ["nosuch"]}`,
+		"components/unknownkind.json":    `{"svn": ["trunk"]}`,
 	}
 	writeFiles(t, root, files)
 	archive = filepath.Join(root, "t-linux-amd64.tar.zst")
@@ -83,7 +83,7 @@ func writeArchive(t *testing.T, archive string, files map[string]string) {
 
 func TestDescribe(t *testing.T) {
 	root, archive := tree(t)
-	doc, err := describe(archive, root, []string{filepath.Join(root, "components/part.txt")})
+	doc, err := describe(archive, root, []string{filepath.Join(root, "components/part.json")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestDescribe(t *testing.T) {
 		t.Errorf("crate with a license file only: %+v", p)
 	}
 	// without the vendored crates: every locked crate, licenses not asserted
-	doc, err = describe(archive, root, []string{filepath.Join(root, "components/lockonly.txt")})
+	doc, err = describe(archive, root, []string{filepath.Join(root, "components/lockonly.json")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,20 +144,20 @@ func TestDescribe(t *testing.T) {
 func TestDescribeRejects(t *testing.T) {
 	root, archive := tree(t)
 	for file, want := range map[string]string{
-		"bad.txt":         "want `pin NAME`",
-		"noprogram.txt":   "which no bundle part's versions name",
-		"ghost.txt":       "names program ghost, which",
-		"nolicense.txt":   "has no license",
-		"unknownpin.txt":  `pin "nosuch" is not in`,
-		"unknownkind.txt": `unknown kind "svn"`,
-		"novendor.txt":    "crate libc-0.2.1: no vendored manifest",
+		"bad.json":         "invalid character",
+		"noprogram.json":   "which no bundle part's versions name",
+		"ghost.json":       "names program ghost, which",
+		"nolicense.json":   "has no license",
+		"unknownpin.json":  `no pin "nosuch" in`,
+		"unknownkind.json": `unknown field "svn"`,
+		"novendor.json":    "crate libc-0.2.1: no vendored manifest",
 	} {
 		_, err := describe(archive, root, []string{filepath.Join(root, "components", file)})
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: error %v, want %q", file, err, want)
 		}
 	}
-	notArchive := filepath.Join(root, "components/part.txt")
+	notArchive := filepath.Join(root, "components/part.json")
 	if _, err := describe(notArchive, root, []string{notArchive}); err == nil {
 		t.Error("a text file accepted as an archive")
 	}
@@ -199,10 +199,10 @@ func TestDescribeGoLicenses(t *testing.T) {
 	writeFiles(t, root, map[string]string{
 		"third_party/g/go.licenses":     table,
 		"third_party/short/go.licenses": "# nothing\n",
-		"components/go.txt":             "program gotool gomod third_party/g\n",
-		"components/short.txt":          "program gotool gomod third_party/short\n",
-		"components/nogomod.txt":        "program gotool -\n",
-		"components/sibling.txt":        "program other gomod third_party/g\nprogram gotool -\n",
+		"components/go.json":            `{"programs": {"gotool": {"gomod": "third_party/g"}}}`,
+		"components/short.json":         `{"programs": {"gotool": {"gomod": "third_party/short"}}}`,
+		"components/nogomod.json":       `{"programs": {"gotool": {}}}`,
+		"components/sibling.json":       `{"programs": {"other": {"gomod": "third_party/g"}, "gotool": {}}}`,
 	})
 	archive := filepath.Join(root, "g-linux-amd64.tar.zst")
 	writeArchive(t, archive, map[string]string{"g-v1/bin/gotool": string(bin)})
@@ -210,10 +210,10 @@ func TestDescribeGoLicenses(t *testing.T) {
 	// a Go program without a version of its own (gotool, beside other): its part's table
 	two := filepath.Join(root, "two-linux-amd64.tar.zst")
 	writeArchive(t, two, map[string]string{"g-v1/bin/gotool": string(bin), "g-v1/bin/other": string(bin)})
-	if _, err := describe(two, root, []string{filepath.Join(root, "components/sibling.txt")}); err != nil {
+	if _, err := describe(two, root, []string{filepath.Join(root, "components/sibling.json")}); err != nil {
 		t.Errorf("a Go program without a version beside one with its module: %v", err)
 	}
-	doc, err := describe(archive, root, []string{filepath.Join(root, "components/go.txt")})
+	doc, err := describe(archive, root, []string{filepath.Join(root, "components/go.json")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,8 +235,8 @@ func TestDescribeGoLicenses(t *testing.T) {
 		t.Errorf("%d Go modules listed, want the main module and %d dependencies", n, len(bi.Deps))
 	}
 	for file, want := range map[string]string{
-		"short.txt":   "is not in third_party/short/go.licenses",
-		"nogomod.txt": "is a Go program, but no bundle part names it",
+		"short.json":   "is not in third_party/short/go.licenses",
+		"nogomod.json": "is a Go program, but no bundle part names it",
 	} {
 		if _, err := describe(archive, root, []string{filepath.Join(root, "components", file)}); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: error %v, want %q", file, err, want)
@@ -254,8 +254,8 @@ func TestFailureLeavesAnExistingOutput(t *testing.T) {
 		t.Fatal(err)
 	}
 	var stderr bytes.Buffer
-	code := run([]string{"--archive", archive, "--root", root, "--out", out, filepath.Join(root, "components/bad.txt")}, &stderr)
-	if code != 1 || !strings.Contains(stderr.String(), "want `pin NAME`") {
+	code := run([]string{"--archive", archive, "--root", root, "--out", out, filepath.Join(root, "components/bad.json")}, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), "invalid character") {
 		t.Errorf("describe with a bad components file: exit %d, stderr %q", code, stderr.String())
 	}
 	if data, err := os.ReadFile(out); err != nil || string(data) != "the previous document\n" {
@@ -266,7 +266,7 @@ func TestFailureLeavesAnExistingOutput(t *testing.T) {
 	}
 
 	stderr.Reset()
-	if code := run([]string{"--archive", archive, "--root", root, "--out", out, filepath.Join(root, "components/part.txt")}, &stderr); code != 0 {
+	if code := run([]string{"--archive", archive, "--root", root, "--out", out, filepath.Join(root, "components/part.json")}, &stderr); code != 0 {
 		t.Fatalf("describe: exit %d, stderr %q", code, stderr.String())
 	}
 	if data, _ := os.ReadFile(out); !bytes.HasPrefix(data, []byte("{\n")) || !bytes.Contains(data, []byte(`"spdxVersion": "SPDX-2.3"`)) {
@@ -279,7 +279,7 @@ func TestFailureLeavesAnExistingOutput(t *testing.T) {
 	// --out that cannot be written: exit 1, saying why
 	stderr.Reset()
 	missing := filepath.Join(outDir, "no", "such", "t.spdx.json")
-	if code := run([]string{"--archive", archive, "--root", root, "--out", missing, filepath.Join(root, "components/part.txt")}, &stderr); code != 1 || !strings.Contains(stderr.String(), missing) {
+	if code := run([]string{"--archive", archive, "--root", root, "--out", missing, filepath.Join(root, "components/part.json")}, &stderr); code != 1 || !strings.Contains(stderr.String(), missing) {
 		t.Errorf("describe --out %s: exit %d, stderr %q", missing, code, stderr.String())
 	}
 }

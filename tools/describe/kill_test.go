@@ -32,7 +32,7 @@ func TestDescribeKilledAtEachStep(t *testing.T) {
 		if err := os.WriteFile(out, []byte("the previous document\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		args = []string{"--archive", archive, "--root", root, "--out", out, filepath.Join(root, "components/part.txt")}
+		args = []string{"--archive", archive, "--root", root, "--out", out, filepath.Join(root, "components/part.json")}
 		return faulttest.SelfRunning(args)
 	}, func(step int, msg string) {
 		data, err := os.ReadFile(out)

@@ -7,19 +7,10 @@
 //
 //	describe --archive A.tar.zst --root DIR --out A.spdx.json COMPONENTS_FILE...
 //
-// Each COMPONENTS_FILE (one per bundle part, written by bundle_part) has lines:
-//
-//	pin NAME       a pin of third_party/pins.json (version, license, upstream URL and sha256)
-//	cargo DIR [VENDOR]
-//	               DIR/Cargo.lock's registry packages, with their sha256 (Rust crates); with
-//	               VENDOR (the crates' directory source, VENDOR/NAME-VERSION/Cargo.toml), each
-//	               crate's declared license, and the crates stubbed there (no Linux target
-//	               needs them) left out
-//	program NAME pin PIN | program NAME gomod DIR | program NAME -
-//	               the archive's program NAME is built from that pin (the SBOM relates them), or is
-//	               a Go program (related to its modules through its build information, their
-//	               licenses from DIR/go.licenses, which tools/release bump writes), or neither
-//	               (a Go program among them has the license table of its part's one gomod DIR)
+// Each COMPONENTS_FILE (one per bundle part, written by bundle_part) says what the part's programs
+// are built from (its format: package release/components): pins of third_party/pins.json
+// (version, license, upstream URL and sha256), Cargo.lock files (Rust crates, with their sha256
+// and declared licenses), and for each program the pin or the Go module it comes from.
 //
 // Paths are relative to --root (Bazel's execution root). The document is deterministic: its
 // creation time is the archive's own (fixed) mtime and its namespace carries the archive's sha256.
@@ -48,8 +39,10 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/release/components"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/atomicfile"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/fault"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/pins"
 )
 
 type checksum struct {
@@ -158,14 +151,6 @@ func readArchive(name string) (programs []program, mtime time.Time, sum string, 
 	return programs, mtime.UTC(), hex.EncodeToString(h[:]), nil
 }
 
-type pinEntry struct {
-	Version string   `json:"version"`
-	License string   `json:"license"`
-	URLs    []string `json:"urls"`
-	SHA256  string   `json:"sha256"`
-	Note    string   `json:"_sha256_note"`
-}
-
 func orNoAssertion(s string) string {
 	if s == "" {
 		return "NOASSERTION"
@@ -174,37 +159,33 @@ func orNoAssertion(s string) string {
 }
 
 func pinPackage(root, name string) (pkg, error) {
-	data, err := os.ReadFile(filepath.Join(root, "third_party/pins.json"))
+	data, err := os.ReadFile(filepath.Join(root, pins.Path))
 	if err != nil {
 		return pkg{}, err
 	}
-	var pins map[string]json.RawMessage
-	if err := json.Unmarshal(data, &pins); err != nil {
-		return pkg{}, fmt.Errorf("third_party/pins.json: %w", err)
+	f, err := pins.Parse(data)
+	if err != nil {
+		return pkg{}, fmt.Errorf("%s: %w", pins.Path, err)
 	}
-	raw, ok := pins[name]
-	if !ok {
-		return pkg{}, fmt.Errorf("pin %q is not in third_party/pins.json", name)
+	e, err := f.Pin(name)
+	if err != nil {
+		return pkg{}, err
 	}
-	var e pinEntry
-	if err := json.Unmarshal(raw, &e); err != nil {
-		return pkg{}, fmt.Errorf("pin %s: %w", name, err)
-	}
-	if e.License == "" {
-		return pkg{}, fmt.Errorf("pin %s has no license in third_party/pins.json (an SPDX expression, or NOASSERTION)", name)
+	if e.License() == "" {
+		return pkg{}, fmt.Errorf("pin %s has no license in %s (an SPDX expression, or NOASSERTION)", name, pins.Path)
 	}
 	p := pkg{
-		SPDXID: spdxID("Pin", name), Name: name, VersionInfo: e.Version,
-		LicenseConcluded: "NOASSERTION", LicenseDeclared: e.License, CopyrightText: "NOASSERTION",
+		SPDXID: spdxID("Pin", name), Name: name, VersionInfo: e.Version(),
+		LicenseConcluded: "NOASSERTION", LicenseDeclared: e.License(), CopyrightText: "NOASSERTION",
 		DownloadLocation: "NOASSERTION", PrimaryPackagePurpose: "SOURCE",
 	}
-	if len(e.URLs) > 0 {
-		p.DownloadLocation = e.URLs[0]
+	if urls := e.URLs(); len(urls) > 0 {
+		p.DownloadLocation = urls[0]
 	}
-	if e.SHA256 != "" {
-		p.Checksums = []checksum{{"SHA256", e.SHA256}}
+	if e.SHA256() != "" {
+		p.Checksums = []checksum{{"SHA256", e.SHA256()}}
 	} else {
-		p.SourceInfo = "no upstream sha256 is pinned: " + orNoAssertion(e.Note)
+		p.SourceInfo = "no upstream sha256 is pinned: " + orNoAssertion(e.Note("_sha256_note"))
 	}
 	return p, nil
 }
@@ -379,83 +360,68 @@ func cargoPackages(root, dir, vendor string) ([]pkg, error) {
 	return out, nil
 }
 
-// components reads the components files: the packages they name, program name -> the SPDX ID
-// of the package it is built from, and Go program name -> its modules' license table.
-func components(root string, files []string) ([]pkg, map[string]string, map[string]*licenseTable, error) {
+// readComponents reads the components files (release/components): the packages they name,
+// program name -> the SPDX ID of the package it is built from, and Go program name -> its
+// modules' license table.
+func readComponents(root string, files []string) ([]pkg, map[string]string, map[string]*licenseTable, error) {
 	seen := map[string]bool{}
 	var out []pkg
 	programs := map[string]string{}
 	goLicenses := map[string]*licenseTable{}
 	tables := map[string]*licenseTable{}
+	add := func(ps ...pkg) {
+		for _, p := range ps {
+			if !seen[p.SPDXID] {
+				seen[p.SPDXID] = true
+				out = append(out, p)
+			}
+		}
+	}
 	for _, file := range files {
-		data, err := os.ReadFile(file)
+		part, err := components.Read(file)
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		// a program without a version (`program NAME -`) that is a Go program takes the license
-		// table of its part's Go module (the one `gomod DIR` the part names)
+		for _, name := range part.Pins {
+			p, err := pinPackage(root, name)
+			if err != nil {
+				return nil, nil, nil, fmt.Errorf("%s: %w", file, err)
+			}
+			add(p)
+		}
+		for _, c := range part.Crates {
+			ps, err := cargoPackages(root, c.Lock, c.Vendor)
+			if err != nil {
+				return nil, nil, nil, fmt.Errorf("%s: %w", file, err)
+			}
+			add(ps...)
+		}
+		// a program without a version that is a Go program takes the license table of its
+		// part's Go module (the one gomod the part names)
 		var unversioned []string
 		partTables := map[string]bool{}
-		for n, l := range strings.Split(string(data), "\n") {
-			f := strings.Fields(l)
-			if len(f) == 0 {
-				continue
-			}
-			if f[0] == "program" {
-				if len(f) == 3 && f[2] == "-" {
-					programs[f[1]] = ""
-					unversioned = append(unversioned, f[1])
-					continue
-				}
-				if len(f) != 4 {
-					return nil, nil, nil, fmt.Errorf("%s:%d: want `program NAME pin PIN`, `program NAME gomod DIR` or `program NAME -`, not %q", file, n+1, l)
-				}
-				var from pkg
-				switch f[2] {
-				case "pin":
-					from, err = pinPackage(root, f[3])
-				case "gomod":
-					// a Go program: its build information relates it to its modules
-					if tables[f[3]] == nil {
-						if tables[f[3]], err = readLicenses(root, f[3]); err != nil {
-							return nil, nil, nil, fmt.Errorf("%s:%d: %w", file, n+1, err)
-						}
-					}
-					programs[f[1]] = ""
-					goLicenses[f[1]] = tables[f[3]]
-					partTables[f[3]] = true
-					continue
-				default:
-					err = fmt.Errorf("unknown kind %q", f[2])
-				}
+		for _, name := range part.ProgramNames() {
+			prog := part.Programs[name]
+			switch {
+			case prog.Pin != "":
+				from, err := pinPackage(root, prog.Pin)
 				if err != nil {
-					return nil, nil, nil, fmt.Errorf("%s:%d: %w", file, n+1, err)
+					return nil, nil, nil, fmt.Errorf("%s: program %s: %w", file, name, err)
 				}
-				programs[f[1]] = from.SPDXID
-				continue
-			}
-			if len(f) != 2 && !(len(f) == 3 && f[0] == "cargo") {
-				return nil, nil, nil, fmt.Errorf("%s:%d: want `pin NAME`, `cargo DIR [VENDOR]` or `program NAME ...`, not %q", file, n+1, l)
-			}
-			var ps []pkg
-			switch f[0] {
-			case "pin":
-				var p pkg
-				p, err = pinPackage(root, f[1])
-				ps = []pkg{p}
-			case "cargo":
-				ps, err = cargoPackages(root, f[1], strings.Join(f[2:], ""))
+				programs[name] = from.SPDXID
+			case prog.GoMod != "":
+				// a Go program: its build information relates it to its modules
+				if tables[prog.GoMod] == nil {
+					if tables[prog.GoMod], err = readLicenses(root, prog.GoMod); err != nil {
+						return nil, nil, nil, fmt.Errorf("%s: program %s: %w", file, name, err)
+					}
+				}
+				programs[name] = ""
+				goLicenses[name] = tables[prog.GoMod]
+				partTables[prog.GoMod] = true
 			default:
-				err = fmt.Errorf("unknown kind %q", f[0])
-			}
-			if err != nil {
-				return nil, nil, nil, fmt.Errorf("%s:%d: %w", file, n+1, err)
-			}
-			for _, p := range ps {
-				if !seen[p.SPDXID] {
-					seen[p.SPDXID] = true
-					out = append(out, p)
-				}
+				programs[name] = ""
+				unversioned = append(unversioned, name)
 			}
 		}
 		if len(partTables) == 1 {
@@ -484,7 +450,7 @@ func describe(archive, root string, componentFiles []string) (*document, error) 
 	if err != nil {
 		return nil, err
 	}
-	comps, builtFrom, goLicenses, err := components(root, componentFiles)
+	comps, builtFrom, goLicenses, err := readComponents(root, componentFiles)
 	if err != nil {
 		return nil, err
 	}
@@ -584,7 +550,7 @@ func run(args []string, stderr io.Writer) int {
 
 Writes the SPDX 2.3 JSON SBOM of a release archive: the archive, every program in it (with its
 sha256) and every component the bundle's parts are built from, read from the COMPONENTS_FILEs
-(lines "pin NAME", "cargo DIR [VENDOR]", "program NAME ...") through third_party/pins.json, go.mod/go.sum and
+(bundle_part's JSON: pins, crates, programs) through third_party/pins.json, go.mod/go.sum and
 Cargo.lock under --root. Exit status: 0 written, 1 on any error (nothing written; an existing
 --out is left as it was), 2 bad usage.`)
 		fs.PrintDefaults()

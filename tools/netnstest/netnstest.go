@@ -13,9 +13,10 @@ import (
 	"os/exec"
 	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 const (
@@ -189,9 +190,6 @@ func Contains(l []string, s string) bool {
 	return false
 }
 
-// sysSetns is setns(2)'s number where the test itself runs (Go's syscall package lacks it on amd64).
-var sysSetns = map[string]uintptr{"amd64": 308, "arm64": 268}[runtime.GOARCH]
-
 // InNetns runs fn on a thread that joined pid's network namespace: sockets fn opens stay in that
 // namespace. The thread is never unlocked, so it exits with the goroutine instead of going back
 // to Go's pool in the wrong namespace.
@@ -204,12 +202,8 @@ func InNetns(pid int, fn func() error) error {
 	errc := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread()
-		if sysSetns == 0 {
-			errc <- fmt.Errorf("setns: syscall number unknown on %s", runtime.GOARCH)
-			return
-		}
-		if _, _, e := syscall.RawSyscall(sysSetns, f.Fd(), syscall.CLONE_NEWNET, 0); e != 0 {
-			errc <- fmt.Errorf("setns: %w", e)
+		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
+			errc <- fmt.Errorf("setns: %w", err)
 			return
 		}
 		errc <- fn()

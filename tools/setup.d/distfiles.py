@@ -11,6 +11,8 @@ Each pin's "offline" entry says which registry serves the release here:
                  index (the Rust toolchain and protoc, with the run-time libraries they need)
   crate          a crate of the Rust crate registry: fetched at build time by the repository rule through the
                  pinned cargo (the registry is reachable online and offline), so nothing to put here
+A pin writes its version once: its offline names spell it {version}, filled in here (as
+//third_party:pins.bzl does for Bazel and //tools/pins for the Go programs).
 A file is written under a temporary name and renamed only once its sha256 matches.
 """
 import hashlib
@@ -151,6 +153,12 @@ def fetch(name, off, tmp, apt_state):
     sys.exit(f"error: pin {name}: unknown offline kind {kind!r}")
 
 
+def offline_half(pin):
+    """The pin's offline half, its version filled in."""
+    return {k: v.replace("{version}", pin["version"]) if isinstance(v, str) and k not in ("kind", "sha256") else v
+            for k, v in pin["offline"].items()}
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
@@ -162,7 +170,7 @@ def main():
     for name, pin in sorted(pins.items()):
         if name.startswith("_"):
             continue
-        off = pin["offline"]
+        off = offline_half(pin)
         if off["kind"] == "unavailable":
             sys.exit(f"error: pin {name} {pin['version']}: no registry this machine reaches serves it ({off.get('why', 'no reason recorded')}); "
                      "it builds only online, from its upstream URL")

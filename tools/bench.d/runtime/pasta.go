@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -21,7 +22,8 @@ import (
 // gateway address pasta maps to the host's loopback; every segment is translated and copied by
 // pasta), and the splice path (-T: the namespace's loopback port forwarded to the host's, bytes
 // spliced between sockets). Bulk throughput is Debian's iperf3 (the same program for both sides:
-// only pasta differs); the round trip is this program's own ping-pong of one byte.
+// only pasta differs); the round trip is this program's own ping-pong of one byte (the median
+// round trip of a run).
 //
 // Each side is measured as installed (pasta runs pasta.avx2 beside it on a CPU with AVX2, when
 // there is one: Debian's package has it, so does our amd64 archive) and as "pasta alone" (a copy
@@ -243,7 +245,9 @@ func echoServer() (int, error) {
 }
 
 // pingpong (`runtime pingpong ADDR N`, run in pasta's namespace) sends one byte and waits for it
-// to come back, N times after a warm-up, and prints the mean round trip in microseconds.
+// to come back, N times after a warm-up, and prints the median round trip in microseconds: the
+// median of every round trip, not the mean of the run, so that a few slow ones (a timer, the
+// scheduler moving pasta) do not decide the figure.
 func pingpong(addr, count string) error {
 	n, err := strconv.Atoi(count)
 	if err != nil || n < 1 {
@@ -267,12 +271,15 @@ func pingpong(addr, count string) error {
 			return err
 		}
 	}
-	t0 := time.Now()
-	for i := 0; i < n; i++ {
+	took := make([]time.Duration, n)
+	for i := range took {
+		t0 := time.Now()
 		if err := roundTrip(); err != nil {
 			return err
 		}
+		took[i] = time.Since(t0)
 	}
-	fmt.Printf("%.2f\n", float64(time.Since(t0).Nanoseconds())/1000/float64(n))
+	slices.Sort(took)
+	fmt.Printf("%.2f\n", float64(took[n/2].Nanoseconds())/1000)
 	return nil
 }

@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/pins"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/fakegithub"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/ghapi"
-	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/pins"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/upstream"
 )
 

@@ -8,9 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/pins"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/ghapi"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/pinbump"
-	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/pins"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/upstream"
 )
 
@@ -19,8 +19,9 @@ func runBumpPin(ctx context.Context, args []string, env Env) error {
 Moves PART's pins in third_party/pins.json (a part is a pin with an
 "upstream", with the pins that follow it) to VERSION (default: upstream's
 newest stable release, looked up as release check does). For each pin it
-writes the version; the URLs and strip_prefix with the old version replaced by
-the new one (or the URL upstream's index names, for gnome); the sha256 of the
+writes the version (the URLs, prefixes and offline names that spell it
+{version} follow it; a field spelling the old version literally gets the new
+one, and gnome's URL is the one upstream's index names); the sha256 of the
 file downloaded from the first URL (every URL must serve the same bytes); and
 the offline half from the registry the old one came from: go-toolchain from
 the Go module proxy (--goproxy; its zip must equal upstream's), pypi-wheel

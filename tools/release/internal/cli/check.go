@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/pins"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/check"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/config"
-	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/pins"
 )
 
 func runCheck(ctx context.Context, args []string, env Env) error {

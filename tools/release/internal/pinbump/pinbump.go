@@ -1,6 +1,7 @@
 // Package pinbump moves a part's pins in third_party/pins.json to another
-// upstream release: version, URLs and strip_prefix (the old version replaced
-// by the new one, or the URL the upstream's index names), the sha256 of the
+// upstream release: version, URLs and strip_prefix (spelling it {version}, or
+// the old version replaced by the new one, or the URL the upstream's index
+// names), the sha256 of the
 // file actually downloaded, and the offline half as a registry serves the
 // release, or marked unavailable when none we reach is known to.
 package pinbump
@@ -11,7 +12,7 @@ import (
 	"strings"
 
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/atomicfile"
-	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/pins"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/pins"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/upstream"
 )
 

@@ -6,7 +6,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/pins"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/pins"
 )
 
 // gitHubSource derives the repository and the tag's spelling ("v{version}")

@@ -11,7 +11,7 @@ import (
 	"unicode"
 
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/filehash"
-	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/pins"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/pins"
 )
 
 // Offline is a pin's offline half for a new release: the fields to write, or

@@ -15,8 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/pins"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/ghapi"
-	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/pins"
 )
 
 // Options configure Sources; only GitHub is needed for github-release parts.

@@ -2,6 +2,10 @@
 // upstream archive, with its upstream half (urls, sha256, strip_prefix), its
 // offline half (the same release as a registry serves it) and, for the parts
 // the daily check follows, where upstream publishes its releases ("upstream").
+// A pin writes its version once: URLs, prefixes and offline names spell it
+// {version}, which the accessors fill in (as //third_party:pins.bzl
+// does for Bazel and tools/setup.d/distfiles.py for the set-up). Every Go
+// program and test that reads the pins reads them through this package.
 // Rewriting keeps the file's order and layout, so a bump's diff is the bump.
 package pins
 
@@ -125,17 +129,46 @@ type Pin struct {
 	o    *object
 }
 
-func (p *Pin) Version() string     { return p.o.str("version") }
-func (p *Pin) URLs() []string      { return p.o.strs("urls") }
-func (p *Pin) SHA256() string      { return p.o.str("sha256") }
-func (p *Pin) StripPrefix() string { return p.o.str("strip_prefix") }
+// VersionVar is how a pin's fields spell its version.
+const VersionVar = "{version}"
 
-// Offline returns a field of the offline half ("kind", "file", "sha256", ...).
+func (p *Pin) Version() string { return p.o.str("version") }
+func (p *Pin) SHA256() string  { return p.o.str("sha256") }
+func (p *Pin) License() string { return p.o.str("license") }
+
+// URLs are the upstream URLs, the version filled in.
+func (p *Pin) URLs() []string {
+	var out []string
+	for _, u := range p.o.strs("urls") {
+		out = append(out, p.fill(u))
+	}
+	return out
+}
+
+// StripPrefix is the upstream archive's top directory, the version filled in.
+func (p *Pin) StripPrefix() string { return p.fill(p.o.str("strip_prefix")) }
+
+// Note returns a string field given as is (a "_note" and the like: prose, never filled in).
+func (p *Pin) Note(key string) string { return p.o.str(key) }
+
+// Offline returns a field of the offline half ("kind", "file", "sha256", ...), the version
+// filled in.
 func (p *Pin) Offline(key string) string {
 	if n := p.o.get("offline"); n != nil && n.obj != nil {
-		return n.obj.str(key)
+		return p.fill(n.obj.str(key))
 	}
 	return ""
+}
+
+func (p *Pin) fill(s string) string { return strings.ReplaceAll(s, VersionVar, p.Version()) }
+
+// spell writes s as a field that was templated (old holds VersionVar) is written: the pin's
+// version spelled VersionVar again, so a bump keeps a pin's one version.
+func (p *Pin) spell(old, s string) string {
+	if v := p.Version(); v != "" && strings.Contains(old, VersionVar) {
+		return strings.ReplaceAll(s, v, VersionVar)
+	}
+	return s
 }
 
 // OfflineKeys are the offline half's fields in file order.
@@ -146,16 +179,37 @@ func (p *Pin) OfflineKeys() []string {
 	return nil
 }
 
-func (p *Pin) SetVersion(v string)     { p.o.setStr("version", v) }
-func (p *Pin) SetURLs(urls []string)   { p.o.setStrs("urls", urls) }
-func (p *Pin) SetSHA256(s string)      { p.o.setStr("sha256", s) }
-func (p *Pin) SetStripPrefix(s string) { p.o.setStr("strip_prefix", s) }
+// The setters take values as the accessors return them (the version filled in). Set the
+// version first: a field that spelled the version {version} spells the new one so again.
+func (p *Pin) SetVersion(v string) { p.o.setStr("version", v) }
+func (p *Pin) SetSHA256(s string)  { p.o.setStr("sha256", s) }
+
+func (p *Pin) SetURLs(urls []string) {
+	old := strings.Join(p.o.strs("urls"), " ")
+	var raw []string
+	for _, u := range urls {
+		raw = append(raw, p.spell(old, u))
+	}
+	p.o.setStrs("urls", raw)
+}
+
+func (p *Pin) SetStripPrefix(s string) {
+	p.o.setStr("strip_prefix", p.spell(p.o.str("strip_prefix"), s))
+}
 
 // SetOffline replaces the offline half by these key, value pairs, in order.
 func (p *Pin) SetOffline(pairs ...[2]string) {
+	var prev *object
+	if n := p.o.get("offline"); n != nil {
+		prev = n.obj
+	}
 	o := newObject()
 	for _, kv := range pairs {
-		o.setStr(kv[0], kv[1])
+		v := kv[1]
+		if prev != nil {
+			v = p.spell(prev.str(kv[0]), v)
+		}
+		o.setStr(kv[0], v)
 	}
 	p.o.set("offline", &node{obj: o})
 }
