@@ -299,8 +299,16 @@ func loopTools(t *testing.T) {
 func loopEnv(t *testing.T, proxy string) {
 	t.Helper()
 	home := t.TempDir()
+	// no telemetry written into the home (a child of the go command may still be writing there
+	// when TempDir's cleanup runs): off, as `go telemetry off` records it
+	if err := os.MkdirAll(filepath.Join(home, ".config/go/telemetry"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(home, ".config/go/telemetry/mode"), []byte("off"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for k, v := range map[string]string{"GOPROXY": proxy, "GOSUMDB": "off", "GONOSUMDB": "", "GOPRIVATE": "",
-		"GOFLAGS": "", "GOMODCACHE": filepath.Join(home, "mod"), "GOTOOLCHAIN": "local", "HOME": home} {
+		"GOFLAGS": "", "GOMODCACHE": filepath.Join(home, "mod"), "GOTOOLCHAIN": "local", "HOME": home, "XDG_CONFIG_HOME": ""} {
 		t.Setenv(k, v)
 	}
 }

@@ -22,8 +22,17 @@ func TestBuildFailsWhenTheProxyRefuses(t *testing.T) {
 	}))
 	t.Cleanup(proxy.Close)
 	home := t.TempDir()
+	// the go command's telemetry (on by default, "local") writes under $HOME/.config and may leave
+	// a child process writing there after it exits: TempDir's cleanup then finds the directory
+	// not empty. Off, as `go telemetry off` records it.
+	if err := os.MkdirAll(filepath.Join(home, ".config/go/telemetry"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(home, ".config/go/telemetry/mode"), []byte("off"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for k, v := range map[string]string{
-		"GOPROXY": proxy.URL, "GOSUMDB": "off", "GOPRIVATE": "", "GONOPROXY": "", "GONOSUMDB": "",
+		"GOPROXY": proxy.URL, "XDG_CONFIG_HOME": "", "GOSUMDB": "off", "GOPRIVATE": "", "GONOPROXY": "", "GONOSUMDB": "",
 		"GOMODCACHE": filepath.Join(home, "mod"), "XDG_CACHE_HOME": filepath.Join(home, "cache"), "HOME": home,
 		"GOTOOLCHAIN": "local",
 	} {
