@@ -5,9 +5,9 @@ A pin writes its version once, in `version`; its URLs, prefixes and offline file
 and the Go package //tools/pins do the same for theirs).
 """
 
-# the fields that may spell the version `{version}`: the upstream half and the offline half's names
+# the fields that may spell the version `{version}`: the upstream half's, and every field of the
+# offline half (as //tools/pins and distfiles.py read them)
 _TEMPLATED = ["urls", "strip_prefix", "upstream_file"]
-_TEMPLATED_OFFLINE = ["file", "module", "package", "strip_prefix"]
 
 def _fill(value, version):
     if type(value) == "list":
@@ -32,9 +32,5 @@ def pin_record(pins, name, what):
         if key in pin:
             pin[key] = _fill(pin[key], version)
     if "offline" in pin:
-        off = dict(pin["offline"])
-        for key in _TEMPLATED_OFFLINE:
-            if key in off:
-                off[key] = _fill(off[key], version)
-        pin["offline"] = off
+        pin["offline"] = {k: _fill(v, version) if type(v) == "string" else v for k, v in pin["offline"].items()}
     return pin

@@ -33,6 +33,13 @@ def arch_binaries(name, binary, **kwargs):
         out.append((arch, ":" + label))
     return out
 
+def _test_args(goarches, built, variants, extra, args):
+    """The test's arguments for the builds of these architectures (and every arch's arch_data)."""
+    machine = {arch.go: arch.elf_machine for arch in ARCHS}
+    return ["-binary={}:{}:$(rlocationpath {})".format(arch.go, arch.elf_machine, label) for arch, label in built if arch.go in goarches] + \
+           ["-binary={}+{}:{}:$(rlocationpath {})".format(goarch, feature, machine[goarch], label) for feature, goarch, label in variants if goarch in goarches] + \
+           ["-arch_data={}:{}:$(rlocationpath {})".format(key, arch.go, label) for key, arch, label in extra] + args
+
 def _quote(s):
     return "'" + s.replace("'", "'\\''") + "'"
 
@@ -95,7 +102,6 @@ def arch_test(name, binary, srcs, deps = [], args = [], data = [], binaries_name
       **kwargs: passed to go_test; size, timeout, flaky, shard_count, local, env and env_inherit
         to the per-architecture tests.
     """
-    machine = {arch.go: arch.elf_machine for arch in ARCHS}
     variants = [(feature, goarch, label) for feature, builds in sorted(cpu_variants.items()) for goarch, label in sorted(builds.items())]
     if binaries_name:
         built = arch_binaries(binaries_name, binary, visibility = ["//visibility:public"])
@@ -107,25 +113,22 @@ def arch_test(name, binary, srcs, deps = [], args = [], data = [], binaries_name
             extra.append((key, arch, label))
     run_kwargs = {k: kwargs.pop(k) for k in _RUN_ATTRS if k in kwargs}
     all_data = [label for _, label in built] + [label for _, _, label in extra] + [label for _, _, label in variants] + data
+
     go_test(
         name = name + "_all_arches",
         srcs = srcs,
         data = all_data,
-        args = ["-binary={}:{}:$(rlocationpath {})".format(arch.go, arch.elf_machine, label) for arch, label in built] +
-               ["-binary={}+{}:{}:$(rlocationpath {})".format(goarch, feature, machine[goarch], label) for feature, goarch, label in variants] +
-               ["-arch_data={}:{}:$(rlocationpath {})".format(key, arch.go, label) for key, arch, label in extra] + args,
+        args = _test_args([arch.go for arch, _ in built], built, variants, extra, args),
         deps = deps + ["//tools/archtest"],
         tags = ["manual"],
         **(kwargs | run_kwargs)
     )
-    for arch, label in built:
+    for arch, _ in built:
         _arch_run_test(
             name = "{}_{}".format(name, arch.go),
             test = ":{}_all_arches".format(name),
             data = all_data,
-            test_args = ["-binary={}:{}:$(rlocationpath {})".format(arch.go, arch.elf_machine, label)] +
-                        ["-binary={}+{}:{}:$(rlocationpath {})".format(goarch, feature, machine[goarch], vlabel) for feature, goarch, vlabel in variants if goarch == arch.go] +
-                        ["-arch_data={}:{}:$(rlocationpath {})".format(key, a.go, dlabel) for key, a, dlabel in extra] + args,
+            test_args = _test_args([arch.go], built, variants, extra, args),
             tags = tags,
             **run_kwargs
         )

@@ -155,8 +155,7 @@ def fetch(name, off, tmp, apt_state):
 
 def offline_half(pin):
     """The pin's offline half, its version filled in."""
-    return {k: v.replace("{version}", pin["version"]) if isinstance(v, str) and k not in ("kind", "sha256") else v
-            for k, v in pin["offline"].items()}
+    return {k: v.replace("{version}", pin["version"]) if isinstance(v, str) else v for k, v in pin["offline"].items()}
 
 
 def main():
