@@ -249,7 +249,6 @@ def bundle(name, archive, tool, gomod, parts, network_test = False):
             "//tools/elfcheck",
             "//tools/netnstest",
             "//tools/ocitest",
-            "//tools/pins",
             "@com_github_santhosh_tekuri_jsonschema_v6//:jsonschema",
             "@io_bazel_rules_go//go/runfiles",
         ],

@@ -22,17 +22,12 @@ import (
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/ocitest"
 )
 
-type archives []string
-
-func (a *archives) String() string     { return strings.Join(*a, ",") }
-func (a *archives) Set(v string) error { *a = append(*a, v); return nil }
-
 var (
-	archiveFlags   archives
+	archiveFlags   archtest.ListFlag
 	tool           = flag.String("tool", "", "the bundle's tool: its top directory is <tool>-v<version>")
 	gomod          = flag.String("gomod", "", "rlocationpath of the go.mod pinning the tool's version")
 	readme         = flag.String("readme", "", "rlocationpath of the bundle README")
-	componentFlags archives
+	componentFlags archtest.ListFlag
 	hello          = flag.String("hello", "", "rlocationpath of a static program for the host: the payload of a container podman runs")
 )
 

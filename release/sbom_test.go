@@ -15,11 +15,11 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
-	pinfile "github.com/rootless-static-toolkits/rootless-static-toolkits/tools/pins"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/archtest"
 )
 
 var (
-	sbomFlags  archives
+	sbomFlags  archtest.ListFlag
 	spdxSchema = flag.String("spdx-schema", "", "rlocationpath of the SPDX 2.3 JSON schema")
 )
 
@@ -115,7 +115,7 @@ func TestSBOM(t *testing.T) {
 			// the programs it lists are exactly the archive's executables
 			var listed, inArchive []string
 			sums := map[string]string{} // archive or program (path in the archive) -> its SHA256 in the SBOM
-			pins := readPins(t)
+			pins := archtest.Pins(t)
 			components, licenses := map[string]string{}, map[string]string{}
 			for _, pk := range doc.Packages {
 				var sha256s []string
@@ -227,20 +227,6 @@ func sha256File(t *testing.T, p string) string {
 		t.Fatal(err)
 	}
 	return hex.EncodeToString(h.Sum(nil))
-}
-
-// readPins returns third_party/pins.json (the test's runfiles have it: //third_party:sbom_sources).
-func readPins(t *testing.T) *pinfile.File {
-	t.Helper()
-	data, err := os.ReadFile(rlocation(t, "_main/"+pinfile.Path))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := pinfile.Parse(data)
-	if err != nil {
-		t.Fatalf("%s: %v", pinfile.Path, err)
-	}
-	return f
 }
 
 // moduleLicense returns the license the tool's go.licenses (beside its go.mod, written by

@@ -192,6 +192,20 @@ func ModuleVersion(t testing.TB, rlocationpath string) string {
 // part's --version with its one pin. The test needs //third_party:pins.json in its data.
 func PinVersion(t testing.TB, key string) string {
 	t.Helper()
+	pin, err := Pins(t).Pin(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pin.Version() == "" {
+		t.Fatalf("%s: pin %q has no version", pins.Path, key)
+	}
+	return pin.Version()
+}
+
+// Pins returns third_party/pins.json, from the test's runfiles (its data needs
+// //third_party:pins.json).
+func Pins(t testing.TB) *pins.File {
+	t.Helper()
 	p, err := runfiles.Rlocation("_main/" + pins.Path)
 	if err != nil {
 		t.Fatalf("runfile %s (add //third_party:pins.json to the test's data): %v", pins.Path, err)
@@ -204,14 +218,7 @@ func PinVersion(t testing.TB, key string) string {
 	if err != nil {
 		t.Fatalf("%s: %v", pins.Path, err)
 	}
-	pin, err := f.Pin(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if pin.Version() == "" {
-		t.Fatalf("%s: pin %q has no version", pins.Path, key)
-	}
-	return pin.Version()
+	return f
 }
 
 // CheckMimalloc runs the binary with MIMALLOC_VERBOSE=1 and args, and fails unless mimalloc
