@@ -230,18 +230,18 @@ def bundle(name, archive, tool, gomod, parts, network_test = False):
             "-tool=" + tool,
             "-gomod=$(rlocationpath {})".format(gomod),
             "-readme=$(rlocationpath //release:README.md)",
-            "-hello=$(rlocationpath //test/c:mimalloc_check)",
+            "-hello=$(rlocationpath //third_party/mimalloc/c:mimalloc_check)",
             "-spdx-schema=$(rlocationpath @spdx_schema//:schema)",
         ] + ["-components={}:$(rlocationpath {})".format(arch, c) for arch, cs in sorted(components.items()) for c in cs] + ["-sbom={}:$(rlocationpath {})".format(arch.go, sbom) for arch, sbom in zip(ARCHS, sboms)] + (
-            ["-netprobe=$(rlocationpath //test/netprobe)"] if network_test else []
+            ["-netprobe=$(rlocationpath //tools/netnstest/netprobe)"] if network_test else []
         ),
         data = targets + sboms + [c for cs in components.values() for c in cs] + [
             "//third_party:sbom_sources",
             "@spdx_schema//:schema",
-            "//test/netprobe",
+            "//tools/netnstest/netprobe",
             gomod,
             "//release:README.md",
-            "//test/c:mimalloc_check",
+            "//third_party/mimalloc/c:mimalloc_check",
         ],
         deps = [
             "//release/components",

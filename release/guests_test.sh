@@ -9,7 +9,9 @@
 # must refuse with advice, podman 5 there must run with limits enforced.
 # A scenario that did not report fails the guest; skips are listed and counted (in
 # bazel-guests.skips, for tools/test's summary). The guests' console logs are kept in
-# bazel-guests-logs/. Needs root and tools/setup.
+# bazel-guests-logs/. The images are built first, side by side; then RST_GUEST_JOBS guests (default:
+# the number of cores) boot at a time, each line of their output shown as it comes, prefixed with
+# "[GUEST podman LINE]". Needs root and tools/setup.
 # Usage: release/guests_test.sh [GUEST...]
 # Exit status: 0 when every guest passed, 1 otherwise.
 set -uo pipefail
@@ -59,7 +61,53 @@ tools/bazel build $targets >/tmp/rst-guests-build.log 2>&1 || { tail -n 30 /tmp/
 logs=$ws/bazel-guests-logs
 rm -rf "$logs" && mkdir -p "$logs"
 : >"$ws/bazel-guests.skips"
-fail=0 summary=()
+
+# every guest's image (debootstrap, a few minutes each when not cached), side by side
+mapfile -t image_guests < <(printf '%s\n' "${runs[@]}" | cut -d: -f1 | sort -u)
+echo "[guests] images: ${image_guests[*]}"
+pids=()
+for g in "${image_guests[@]}"; do
+  tools/vm image "$g" >"$logs/$g.image.log" 2>&1 &
+  pids+=($!)
+done
+for i in "${!image_guests[@]}"; do
+  wait "${pids[i]}" || { cat "$logs/${image_guests[i]}.image.log"; echo "FAIL: building the image of ${image_guests[i]}"; exit 1; }
+  sed "s/^/[${image_guests[i]}] /" "$logs/${image_guests[i]}.image.log"
+done
+
+# one run: boot GUEST with the payload, then judge its output against its plan (the verdict and
+# the skips go to files of the run, read below in the runs' order)
+judge_run() { # GUEST LINE PAYLOAD TIMEOUT TARGET
+  local g=$1 line=$2 payload=$3 timeout=$4 target=$5 out rc start plan s missing failed passed skipped unplanned verdict
+  out=$logs/$g-podman-$line.out
+  start=$(date +%s)
+  mkdir -p "$logs/podman-$line"
+  tools/vm run "$g" --payload "$payload" --timeout "$timeout" --log "$logs/podman-$line" 2>&1 |
+    tee "$out" | sed -u "s/^/[$g podman $line] /"
+  rc=${PIPESTATUS[0]}
+  rm -rf "$payload"
+  plan=$(sed -n 's/^PLAN //p' "$out" | head -n 1)
+  missing="" failed=0 passed=0 skipped=0
+  for s in $plan; do
+    if grep -q "^ok - $s\$" "$out"; then passed=$((passed + 1))
+    elif grep -q "^SKIP - $s: " "$out"; then skipped=$((skipped + 1))
+    elif grep -q "^FAIL - $s: " "$out"; then failed=$((failed + 1))
+    else missing="$missing $s"
+    fi
+  done
+  # a scenario that reports without being planned is counted nowhere: it fails the guest
+  unplanned=$(sed -n 's/^\(ok\|FAIL\|SKIP\) - \([^:]*\).*/\2/p' "$out" | sort -u | grep -vxF -f <(printf '%s\n' $plan) | tr '\n' ' ')
+  grep "^SKIP - " "$out" | sed "s/^SKIP - /  guest $g podman $line: /" >"$out.skips"
+  verdict=passed
+  if [ "$rc" != 0 ] || [ -z "$plan" ] || [ "$failed" != 0 ] || [ -n "$missing" ] || [ -n "$unplanned" ]; then
+    verdict=FAILED
+  fi
+  echo "$g, podman $line ($target): $verdict: $passed ok, $failed failed, $skipped skipped${missing:+, did not report:$missing}${unplanned:+, reported without being planned: $unplanned}; guest exit $rc; $(($(date +%s) - start)) s" >"$out.verdict"
+  echo "=== guest $g, podman $line: $verdict after $(($(date +%s) - start)) s"
+}
+
+jobs_max=${RST_GUEST_JOBS:-$(nproc)}
+[[ $jobs_max =~ ^[1-9][0-9]*$ ]] || { echo "FAIL: RST_GUEST_JOBS=$jobs_max: want a positive number"; exit 1; }
 for run in "${runs[@]}"; do
   g=${run%%:*} line=${run#*:} target=${run#*:*:}
   line=${line%%:*}
@@ -75,30 +123,25 @@ for run in "${runs[@]}"; do
   done
   printf 'GUEST=%s\nCGROUP=%s\nLINE=%s\nUSER_NAME=%s\nWORKFLOWS="%s"\n' "$g" "$(field "$g" cgroup)" "${line%%.*}" "$user" "$workflows" >"$payload/guest.env"
   timeout=$([ "$arch" = amd64 ] && echo 1200 || echo 3600)
-  start=$(date +%s)
-  echo "=== guest $g, podman $line ($target)"
-  mkdir -p "$logs/podman-$line"
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do wait -n; done
+  echo "=== guest $g, podman $line ($target): booting"
+  judge_run "$g" "$line" "$payload" "$timeout" "$target" &
+done
+wait
+
+fail=0 summary=()
+for run in "${runs[@]}"; do
+  g=${run%%:*} line=${run#*:}
+  line=${line%%:*}
   out=$logs/$g-podman-$line.out
-  tools/vm run "$g" --payload "$payload" --timeout "$timeout" --log "$logs/podman-$line" | tee "$out"
-  rc=${PIPESTATUS[0]}
-  rm -rf "$payload"
-  plan=$(sed -n 's/^PLAN //p' "$out" | head -n 1)
-  missing="" failed=0 passed=0 skipped=0
-  for s in $plan; do
-    if grep -q "^ok - $s\$" "$out"; then passed=$((passed + 1))
-    elif grep -q "^SKIP - $s: " "$out"; then skipped=$((skipped + 1))
-    elif grep -q "^FAIL - $s: " "$out"; then failed=$((failed + 1))
-    else missing="$missing $s"
-    fi
-  done
-  # a scenario that reports without being planned is counted nowhere: it fails the guest
-  unplanned=$(sed -n 's/^\(ok\|FAIL\|SKIP\) - \([^:]*\).*/\2/p' "$out" | sort -u | grep -vxF -f <(printf '%s\n' $plan) | tr '\n' ' ')
-  grep "^SKIP - " "$out" | sed "s/^SKIP - /  guest $g podman $line: /" >>"$ws/bazel-guests.skips"
-  verdict=passed
-  if [ "$rc" != 0 ] || [ -z "$plan" ] || [ "$failed" != 0 ] || [ -n "$missing" ] || [ -n "$unplanned" ]; then
-    verdict=FAILED fail=1
+  if [ -f "$out.verdict" ]; then
+    summary+=("$(cat "$out.verdict")")
+    cat "$out.skips" >>"$ws/bazel-guests.skips"
+    grep -q ": passed: " "$out.verdict" || fail=1
+  else
+    summary+=("$g, podman $line: FAILED: the run left no verdict")
+    fail=1
   fi
-  summary+=("$g, podman $line: $verdict: $passed ok, $failed failed, $skipped skipped${missing:+, did not report:$missing}${unplanned:+, reported without being planned: $unplanned}; guest exit $rc; $(($(date +%s) - start)) s")
 done
 echo "=== guests"
 printf '  %s\n' "${summary[@]}"

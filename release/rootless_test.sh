@@ -18,11 +18,11 @@ fail() {
 }
 [ "$(id -u)" = 0 ] || fail "needs root (to make the user's namespace and mount cgroup2)"
 build_log=$(mktemp)
-tools/bazel build //release:podman_full_amd64 //test/netprobe >"$build_log" 2>&1 ||
+tools/bazel build //release:podman_full_amd64 //tools/netnstest/netprobe >"$build_log" 2>&1 ||
   { tail -n 30 "$build_log" >&2; rm -f "$build_log"; fail "building the archive and the probe failed (Bazel's output above)"; }
 rm -f "$build_log"
 archive=$ws/$(tools/bazel cquery --output=files //release:podman_full_amd64 2>/dev/null)
-probe=$ws/$(tools/bazel cquery --output=files //test/netprobe 2>/dev/null)
+probe=$ws/$(tools/bazel cquery --output=files //tools/netnstest/netprobe 2>/dev/null)
 top=$(tar --zstd -tf "$archive" | awk -F/ 'NR == 1 { print $1 }')
 
 work=$(mktemp -d /var/tmp/rst-rootless.XXXXXX)

@@ -34,7 +34,7 @@ func TestPodman(t *testing.T) {
 		cfg := ocitest.NewConfig(t, dir)
 		envv, storage := cfg.Env, append(cfg.Storage, "--tmpdir", filepath.Join(dir, "tmp"))
 		// our crun and conmon, never the host's; built for the host's architecture, as they run
-		// natively even under an emulated podman (they need what qemu-user lacks, see //test/emuprobe)
+		// natively even under an emulated podman (they need what qemu-user lacks, see //tools/archtest/emuprobe)
 		native := archtest.Binary{Arch: runtime.GOARCH}
 		crun, conmon := native.Data(t, "crun"), native.Data(t, "conmon")
 		global := append(append([]string{}, storage...), "--runtime", crun, "--conmon", conmon)

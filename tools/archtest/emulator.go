@@ -11,7 +11,7 @@ import (
 // Feature is a kernel feature a program under test needs that an emulator may not provide.
 type Feature string
 
-// The features //test/emuprobe checks.
+// The features //tools/archtest/emuprobe checks.
 const (
 	ChildSubreaper Feature = "child-subreaper" // prctl(PR_SET_CHILD_SUBREAPER)
 	NamespaceClone Feature = "namespace-clone" // clone() with CLONE_NEW* flags
@@ -24,7 +24,7 @@ func Emulated(arch string) bool { return arch != runtime.GOARCH }
 
 var probes sync.Map // probe path -> map[Feature]string
 
-// Probe runs //test/emuprobe built for b's architecture (arch_data "emuprobe") and returns, for
+// Probe runs //tools/archtest/emuprobe built for b's architecture (arch_data "emuprobe") and returns, for
 // each feature, "" where it works and why not otherwise. The test fails if the probe does not run
 // or does not answer: a broken probe never turns into skips.
 func (b Binary) Probe(t testing.TB) map[Feature]string {
@@ -77,7 +77,7 @@ func (b Binary) SkipIfEmulatorLacks(t testing.TB, features ...Feature) {
 		}
 	}
 	if len(lacks) > 0 {
-		t.Skipf("%s is emulated here (qemu-user) and the emulator lacks what the program needs, as //test/emuprobe shows: %s",
+		t.Skipf("%s is emulated here (qemu-user) and the emulator lacks what the program needs, as //tools/archtest/emuprobe shows: %s",
 			b.Arch, strings.Join(lacks, "; "))
 	}
 }

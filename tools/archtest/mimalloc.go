@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// MimallocCheckOutput is what //test/c:mimalloc_check prints when built with the mimalloc that
+// MimallocCheckOutput is what //third_party/mimalloc/c:mimalloc_check prints when built with the mimalloc that
 // third_party/pins.json pins: mi_version() (MI_MALLOC_VERSION, major*100+minor*10+patch: 2.0.9
 // is 209), and that every kind of allocation it makes lives in mimalloc's heap. The test needs
 // //third_party:pins.json in its data.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -99,16 +100,26 @@ func pastaTraffic() *workload {
 			if m.alone {
 				pasta = filepath.Join(s.work, "pasta-alone", "pasta")
 			}
-			o, err := throughPasta(pasta, user, r.pastaArgs(iperfPort), r.command(iperfPort)...)
-			if err != nil {
-				return nil, err
-			}
-			if m.unit == "µs" {
-				if out[m.name], err = strconv.ParseFloat(strings.TrimSpace(o), 64); err != nil {
-					return nil, fmt.Errorf("pingpong printed %q: %w", o, err)
+			for attempt := 1; ; attempt++ {
+				o, err := throughPasta(pasta, user, r.pastaArgs(iperfPort), r.command(iperfPort)...)
+				if err != nil {
+					return nil, err
 				}
-			} else if out[m.name], err = iperfRate(o); err != nil {
-				return nil, err
+				if m.unit == "µs" {
+					if out[m.name], err = strconv.ParseFloat(strings.TrimSpace(o), 64); err != nil {
+						return nil, fmt.Errorf("pingpong printed %q: %w", o, err)
+					}
+					break
+				}
+				out[m.name], err = iperfRate(o)
+				if errors.Is(err, errStalled) && attempt < stallAttempts {
+					progress("%s (%s): %v; once more (attempt %d of %d)", m.name, s.name, err, attempt+1, stallAttempts)
+					continue
+				}
+				if err != nil {
+					return nil, fmt.Errorf("%s (%s): %w", m.name, s.name, err)
+				}
+				break
 			}
 		}
 		return out, nil
@@ -145,12 +156,21 @@ func throughPasta(pasta string, user uint32, pastaArgs []string, command ...stri
 	return stdout.String(), nil
 }
 
+// errStalled: an iperf3 run whose receiver got nothing and no error, a connection that stalled
+// for the whole run (seen now and then on the tap path, either pasta); such a run is run again,
+// up to stallAttempts runs in all, each retry said in the progress output.
+var errStalled = errors.New("the connection stalled: the receiver got 0 bytes")
+
+const stallAttempts = 3
+
 // iperfRate reads iperf3's JSON report: the bytes the receiver got per second, in MB/s.
 func iperfRate(report string) (float64, error) {
 	var r struct {
 		End struct {
 			SumReceived struct {
 				BitsPerSecond float64 `json:"bits_per_second"`
+				Bytes         float64 `json:"bytes"`
+				Seconds       float64 `json:"seconds"`
 			} `json:"sum_received"`
 		} `json:"end"`
 		Error string `json:"error"`
@@ -158,8 +178,11 @@ func iperfRate(report string) (float64, error) {
 	if err := json.Unmarshal([]byte(report), &r); err != nil {
 		return 0, fmt.Errorf("iperf3's report: %w: %s", err, tail([]byte(report)))
 	}
-	if r.Error != "" || r.End.SumReceived.BitsPerSecond <= 0 {
-		return 0, fmt.Errorf("iperf3 through pasta: %q, received %v bit/s", r.Error, r.End.SumReceived.BitsPerSecond)
+	if r.Error != "" {
+		return 0, fmt.Errorf("iperf3 through pasta: %s", r.Error)
+	}
+	if r.End.SumReceived.BitsPerSecond <= 0 {
+		return 0, fmt.Errorf("iperf3 through pasta: %w (%v bytes in %.1f s)", errStalled, r.End.SumReceived.Bytes, r.End.SumReceived.Seconds)
 	}
 	return r.End.SumReceived.BitsPerSecond / 8 / 1e6, nil
 }

@@ -1,11 +1,11 @@
-// Command explain tells why two builds of the same targets differ, from Bazel's execution logs
+// Command firstdiff tells why two builds of the same targets differ, from Bazel's execution logs
 // (--execution_log_json_file) of both: the first action whose outputs differ, and what differs
 // about it — its inputs, command line or environment, or nothing (the action itself is not
 // deterministic).
 //
 // Usage:
 //
-//	explain [--max N] A.json B.json
+//	firstdiff [--max N] A.json B.json
 //
 // Actions are matched by their listed outputs. An action whose outputs differ although every
 // input, argument and environment variable is the same is where a difference starts (a root
@@ -171,7 +171,7 @@ type difference struct {
 	commands []string
 }
 
-func explain(w io.Writer, pathA, pathB string, max int) (bool, error) {
+func firstDiff(w io.Writer, pathA, pathB string, max int) (bool, error) {
 	a, orderA, err := readLog(pathA)
 	if err != nil {
 		return false, err
@@ -207,14 +207,14 @@ func explain(w io.Writer, pathA, pathB string, max int) (bool, error) {
 		}
 	}
 	if len(roots)+len(consequences) == 0 {
-		fmt.Fprintf(w, "explain: all %d actions both builds ran have identical outputs", same)
+		fmt.Fprintf(w, "firstdiff: all %d actions both builds ran have identical outputs", same)
 		if onlyA+onlyB > 0 {
 			fmt.Fprintf(w, " (%d ran only in A, %d only in B: cached in the other build?)", onlyA, onlyB)
 		}
 		fmt.Fprintln(w)
 		return false, nil
 	}
-	fmt.Fprintf(w, "explain: %d of %d actions have outputs that differ: %d where the difference starts, %d that only inherit it\n",
+	fmt.Fprintf(w, "firstdiff: %d of %d actions have outputs that differ: %d where the difference starts, %d that only inherit it\n",
 		len(roots)+len(consequences), len(roots)+len(consequences)+same, len(roots), len(consequences))
 	if len(roots) == 0 {
 		// every differing action has differing inputs: the first one's inputs come from outside
@@ -272,10 +272,10 @@ func clip(s string, n int) string {
 }
 
 func main() {
-	fs := flag.NewFlagSet("explain", flag.ContinueOnError)
+	fs := flag.NewFlagSet("firstdiff", flag.ContinueOnError)
 	max := fs.Int("max", 10, "list at most this many actions, inputs or outputs per section")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), `usage: explain [--max N] A.json B.json
+		fmt.Fprintln(fs.Output(), `usage: firstdiff [--max N] A.json B.json
 
 Tells why two builds of the same targets differ, from Bazel's JSON execution logs
 (--execution_log_json_file) of both: prints the first action whose outputs differ although its
@@ -291,12 +291,12 @@ Exit status: 0 no output differs, 1 outputs differ, 2 a log cannot be read.`)
 		os.Exit(2)
 	}
 	if fs.NArg() != 2 || *max < 1 {
-		fmt.Fprintln(os.Stderr, "explain: want two execution logs (and --max ≥ 1); see --help")
+		fmt.Fprintln(os.Stderr, "firstdiff: want two execution logs (and --max ≥ 1); see --help")
 		os.Exit(2)
 	}
-	differ, err := explain(os.Stdout, fs.Arg(0), fs.Arg(1), *max)
+	differ, err := firstDiff(os.Stdout, fs.Arg(0), fs.Arg(1), *max)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "explain:", err)
+		fmt.Fprintln(os.Stderr, "firstdiff:", err)
 		os.Exit(2)
 	}
 	if differ {

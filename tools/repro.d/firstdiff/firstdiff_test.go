@@ -43,7 +43,7 @@ func action(label string, inputs []file, outputs ...file) spawn {
 func run(t *testing.T, a, b string) (string, bool) {
 	t.Helper()
 	var w strings.Builder
-	differ, err := explain(&w, a, b, 10)
+	differ, err := firstDiff(&w, a, b, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func TestBadLogs(t *testing.T) {
 	empty := filepath.Join(t.TempDir(), "empty.json")
 	os.WriteFile(empty, nil, 0o644)
 	for name, p := range map[string]string{"garbage": garbage, "empty": empty, "missing": filepath.Join(t.TempDir(), "none.json")} {
-		if _, err := explain(&strings.Builder{}, good, p, 10); err == nil {
+		if _, err := firstDiff(&strings.Builder{}, good, p, 10); err == nil {
 			t.Errorf("%s log accepted", name)
 		}
 	}

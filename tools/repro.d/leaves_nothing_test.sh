@@ -8,7 +8,7 @@
 set -uo pipefail
 ws=$(cd "$(dirname "$0")/../.." && pwd -P)
 . "$ws/tools/setup.d/common.sh"
-pkg=//tools/explain/testdata
+pkg=//tools/repro.d/firstdiff/testdata
 log=$(mktemp) rec=$(mktemp -d)
 marker=$SID_ROOT/tmp/rst-zig-cache/.rst-repro-test-marker
 had_marker=$([ -e "$marker" ] && echo 1)

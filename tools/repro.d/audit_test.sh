@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # The reproducibility audit finds the first differing action in one run: tools/repro builds
-# tools/explain/testdata (one action not deterministic on purpose, one that inherits its output,
+# tools/repro.d/firstdiff/testdata (one action not deterministic on purpose, one that inherits its output,
 # one stable) twice, cold, and must fail naming the non-deterministic action as the first
 # difference, the inheriting one as a consequence, and the stable output as identical.
 # Exit status: 0 pass, 1 fail.
 set -uo pipefail
 ws=$(cd "$(dirname "$0")/../.." && pwd -P)
-pkg=//tools/explain/testdata
+pkg=//tools/repro.d/firstdiff/testdata
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 fail() {
