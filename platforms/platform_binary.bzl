@@ -1,4 +1,4 @@
-"""platform_binary: an executable built for another platform than the one on the command line."""
+"""platform_binary and platform_files: executables built for another platform than the one on the command line."""
 
 def _platform_transition_impl(_settings, attr):
     return {"//command_line_option:platforms": str(attr.platform)}
@@ -33,4 +33,24 @@ platform_binary = rule(
         ),
     },
     executable = True,
+)
+
+def _platform_files_impl(ctx):
+    files = []
+    for target in ctx.attr.srcs:
+        exe = target[DefaultInfo].files_to_run.executable
+        files.extend([exe] if exe else target[DefaultInfo].files.to_list())
+    return [DefaultInfo(files = depset(files))]
+
+platform_files = rule(
+    implementation = _platform_files_impl,
+    doc = "The executables of `srcs` (a target without one: its files) built for `platform`, " +
+          "in the configuration platform_binary builds them in (the same outputs, built once).",
+    attrs = {
+        "platform": attr.label(mandatory = True),
+        "srcs": attr.label_list(mandatory = True, allow_files = True, cfg = _platform_transition),
+        "_allowlist_function_transition": attr.label(
+            default = "@bazel_tools//tools/allowlists/function_transition_allowlist",
+        ),
+    },
 )

@@ -3,13 +3,16 @@
 A bundle's layout is data: the parts it is made of, each a `bundle_part` declared in the part's
 own package, which says where that part's files land. Every file sits under one top directory
 <tool>-v<version>/, the version read from the tool's go.mod (its one pin) when the archive is built.
+The fan-out over the architectures is here: a part names its programs once, and bundle_part builds
+them for every architecture of platforms/archs.bzl (platform_files), the bundle packs each.
 """
 
 load("@bazel_skylib//rules:write_file.bzl", "write_file")
 load("@io_bazel_rules_go//go:def.bzl", "go_test")
 load("@rules_pkg//pkg:mappings.bzl", "pkg_attributes", "pkg_filegroup", "pkg_files")
 load("@rules_pkg//pkg:tar.bzl", "pkg_tar")
-load("//platforms:archs.bzl", "ARCHS", "EXEC_ARCH")
+load("//platforms:archs.bzl", "ARCHS", "EXEC_ARCH", "platform_name")
+load("//platforms:platform_binary.bzl", "platform_binary", "platform_files")
 
 def _components_impl(ctx):
     """Writes the part's components file: its pins and crates, and each program with its directory."""
@@ -62,9 +65,10 @@ def bundle_part(name, executables = {}, files = {}, pins = [], crates = {}, vers
         {"gomod": DIR} (the go.mod's direct requirement), or {} for a program without one; one
         entry per program of `executables`, no more (the build checks); the bundle test runs
         each, the SBOM says which component each program comes from.
-      executables: directory in the bundle (e.g. "bin") -> labels of programs (mode 0755);
-        "{arch}" in a label becomes each architecture's GOARCH (e.g. ":skopeo_{arch}").
-      files: directory in the bundle -> labels of data files (mode 0644); "{arch}" as above.
+      executables: directory in the bundle (e.g. "bin") -> the programs (mode 0755), each built
+        for every architecture of the bundle.
+      files: directory in the bundle -> labels of data files (mode 0644), the same for every
+        architecture.
       advisories: the part's records of advisories (advisories.json: see tools/vulncheck), for
         the vulnerability gate and the archive's OpenVEX document.
       arches: the GOARCHes the part exists for (default: all); elsewhere its groups are empty.
@@ -77,10 +81,21 @@ def bundle_part(name, executables = {}, files = {}, pins = [], crates = {}, vers
     )
     for arch in ARCHS:
         here = arches == None or arch.go in arches
+
+        # the programs of each directory, built for this architecture
+        programs = {}
+        for i, (dest, labels) in enumerate(sorted(executables.items()) if here else []):
+            programs[dest] = "{}_{}_programs{}".format(name, arch.go, i)
+            platform_files(
+                name = programs[dest],
+                srcs = labels,
+                platform = "//platforms:" + platform_name(arch),
+                visibility = ["//visibility:private"],
+            )
         _components(
             name = "{}_components_{}".format(name, arch.go),
             part = name,
-            executables = {label.format(arch = arch.go): dest for dest, labels in executables.items() for label in labels} if here else {},
+            executables = {":" + target: dest for dest, target in programs.items()},
             what = json.encode({
                 # a crates repository's vendor/ named by its path in the execution root
                 "crates": [{"lock": d, "vendor": Label(repo).workspace_root + "/vendor"} for d, repo in sorted(crates.items())],
@@ -90,12 +105,13 @@ def bundle_part(name, executables = {}, files = {}, pins = [], crates = {}, vers
             visibility = visibility,
         )
         groups = []
-        for kind, table, mode in ([("exe", executables, "0755"), ("file", files, "0644")] if here else []):
+        exes = {dest: [":" + target] for dest, target in programs.items()}
+        for kind, table, mode in ([("exe", exes, "0755"), ("file", files, "0644")] if here else []):
             for i, (dest, labels) in enumerate(sorted(table.items())):
                 group = "{}_{}_{}{}".format(name, arch.go, kind, i)
                 pkg_files(
                     name = group,
-                    srcs = [label.format(arch = arch.go) for label in labels],
+                    srcs = labels,
                     prefix = dest,
                     attributes = pkg_attributes(mode = mode, user = "root", group = "root", uid = 0, gid = 0),
                     visibility = ["//visibility:private"],
@@ -118,8 +134,8 @@ COMPLETION_FILES = {
 def shell_completions(name, program):
     """PROGRAM's completion scripts, written by the program itself (`PROGRAM completion SHELL`).
 
-    Declares <name>_<shell> for each shell of COMPLETION_FILES, from the package's
-    :<program>_<EXEC_ARCH> (the scripts are the same for every architecture).
+    Declares <name>_<shell> for each shell of COMPLETION_FILES, written by `program` built for
+    this machine (<name>_program; the scripts are the same for every architecture).
 
     Args:
       name: the targets' prefix.
@@ -129,12 +145,17 @@ def shell_completions(name, program):
       A bundle_part `files` table: share/completions/<shell> -> the script.
     """
     files = {}
+    platform_binary(
+        name = name + "_program",
+        binary = ":" + program,
+        platform = "//platforms:" + platform_name(EXEC_ARCH),
+    )
     for shell, file_name in COMPLETION_FILES.items():
         native.genrule(
             name = "{}_{}".format(name, shell),
-            srcs = [":{}_{}".format(program, EXEC_ARCH.go)],
+            srcs = [":{}_program".format(name)],
             outs = ["{}/{}/{}".format(name, shell, file_name.format(program))],
-            cmd = "$(execpath :{}_{}) completion {} > $@".format(program, EXEC_ARCH.go, shell),
+            cmd = "$(execpath :{}_program) completion {} > $@".format(name, shell),
         )
         files["share/completions/" + shell] = [":{}_{}".format(name, shell)]
     return files

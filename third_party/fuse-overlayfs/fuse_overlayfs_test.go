@@ -5,8 +5,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,41 +14,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bazelbuild/rules_go/go/runfiles"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/archtest"
 )
-
-type archPaths map[string]string
-
-func (m archPaths) String() string { return fmt.Sprint(map[string]string(m)) }
-func (m archPaths) Set(v string) error {
-	arch, path, ok := strings.Cut(v, ":")
-	if !ok {
-		return fmt.Errorf("want ARCH:RLOCATIONPATH, got %q", v)
-	}
-	m[arch] = path
-	return nil
-}
-
-var fusermount3 = archPaths{}
-
-func init() {
-	flag.Var(fusermount3, "fusermount3", "ARCH:RLOCATIONPATH of our fusermount3 for ARCH (repeatable)")
-}
 
 // pathWithFusermount3 returns a directory holding only our fusermount3 for b's architecture, to put
 // first in $PATH: libfuse finds fusermount3 through $PATH (FUSERMOUNT_DIR is /dev/null, see
 // third_party/fuse3/BUILD.fuse3.bazel), as it will in an unpacked bundle.
 func pathWithFusermount3(t *testing.T, b archtest.Binary) (dir, bin string) {
 	t.Helper()
-	rl, ok := fusermount3[b.Arch]
-	if !ok {
-		t.Fatalf("no -fusermount3 for %s (the BUILD file passes one per architecture)", b.Arch)
-	}
-	bin, err := runfiles.Rlocation(rl)
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin = b.Data(t, "fusermount3")
 	dir = t.TempDir()
 	if err := os.Symlink(bin, filepath.Join(dir, "fusermount3")); err != nil {
 		t.Fatal(err)

@@ -1,7 +1,7 @@
 """static_go_tool: one of our Go tools (podman, buildah, skopeo) and its test on every architecture."""
 
 load("@io_bazel_rules_go//go:def.bzl", "go_binary")
-load("//tools/archtest:arch_test.bzl", "arch_binaries", "arch_test")
+load("//tools/archtest:arch_test.bzl", "arch_test")
 
 # Tags a static build from this repository must set or must not set, and why. A wrong set would
 # otherwise surface as a cgo dependency on a C library we do not build, or a binary that can
@@ -47,9 +47,9 @@ def _static_go_binary(name, embed, gotags, x_defs):
 def static_go_tool(name, embed, gotags, x_defs, test_srcs, test_arch_data = {}, test_args = [], test_data = [], helpers = {}):
     """Declares a static Go tool and its test on every architecture.
 
-    go_binary `name` is static (cgo through the zig toolchain), stripped, with no build id;
-    `<name>_<goarch>` are its builds for each architecture (e.g. podman_arm64); arch_test
-    `<name>_test` checks and runs those, with the package's go.mod to read the pinned version.
+    go_binary `name` is static (cgo through the zig toolchain), stripped, with no build id (its
+    bundle_part builds it for each architecture); arch_test `<name>_test` checks and runs it on
+    every architecture, with the package's go.mod to read the pinned version.
 
     Args:
       name: the tool's name.
@@ -62,20 +62,18 @@ def static_go_tool(name, embed, gotags, x_defs, test_srcs, test_arch_data = {}, 
       test_args: more arguments of the test (after -gomod).
       test_data: more runfiles of the test (e.g. //third_party:pins.json).
       helpers: name -> go_library of another upstream command shipped with the tool (e.g.
-        podman's quadlet), built the same way; <helper>_<goarch> are its per-architecture builds.
+        podman's quadlet), built the same way.
     """
     _check_tags(name, gotags)
     _static_go_binary(name, embed, gotags, x_defs)
     for helper, lib in helpers.items():
         _static_go_binary(helper, lib, gotags, x_defs)
-        arch_binaries(helper, ":" + helper, visibility = ["//visibility:public"])
     arch_test(
         name = name + "_test",
         size = "large",
         srcs = test_srcs,
         args = ["-gomod=$(rlocationpath :go.mod)"] + test_args,
         binary = ":" + name,
-        binaries_name = name,
         arch_data = test_arch_data,
         data = [":go.mod"] + test_data,
         deps = [

@@ -75,11 +75,12 @@ _arch_run_test = rule(
 # go_test attributes that belong to the per-architecture targets (how Bazel runs a test)
 _RUN_ATTRS = ["size", "timeout", "flaky", "shard_count", "local", "env", "env_inherit"]
 
-def arch_test(name, binary, srcs, deps = [], args = [], data = [], binaries_name = None, arch_data = {}, cpu_variants = {}, tags = [], **kwargs):
+def arch_test(name, binary, srcs, deps = [], args = [], data = [], arch_data = {}, cpu_variants = {}, tags = [], **kwargs):
     """Test suite `name`: a go_test over `binary` built for every architecture, one target each.
 
-    Target <name>_<goarch> passes the test -binary=<goarch>:<ELF machine>:<rlocationpath> for
-    its architecture (and its cpu_variants); the //tools/archtest package parses them, checks
+    Target <name>_<goarch> passes the test -binary=<goarch>:<ELF machine>:<rlocationpath> of
+    <name>_bin_<goarch> (the binary built for that architecture; testonly: what ships is built by
+    the part's bundle_part) and its cpu_variants; the //tools/archtest package parses them, checks
     each binary is static and runs it. Every target gets every architecture's arch_data (a test
     may run a helper natively beside an emulated binary).
 
@@ -90,8 +91,6 @@ def arch_test(name, binary, srcs, deps = [], args = [], data = [], binaries_name
       deps: more Go dependencies (//tools/archtest is added).
       args: more test arguments.
       data: more runfiles.
-      binaries_name: if set, the per-architecture builds are public targets
-        <binaries_name>_<goarch> (e.g. a tool's release names), else testonly <name>_bin_<goarch>.
       arch_data: key -> executable built for every architecture too (e.g. a container's
         payload, or the runtime the binary drives); the test finds the build for a binary's
         architecture with Binary.Data(t, key).
@@ -103,10 +102,7 @@ def arch_test(name, binary, srcs, deps = [], args = [], data = [], binaries_name
         to the per-architecture tests.
     """
     variants = [(feature, goarch, label) for feature, builds in sorted(cpu_variants.items()) for goarch, label in sorted(builds.items())]
-    if binaries_name:
-        built = arch_binaries(binaries_name, binary, visibility = ["//visibility:public"])
-    else:
-        built = arch_binaries(name + "_bin", binary, testonly = True)
+    built = arch_binaries(name + "_bin", binary, testonly = True)
     extra = []
     for key, exe in sorted(arch_data.items()):
         for arch, label in arch_binaries("{}_{}".format(name, key), exe, testonly = True):

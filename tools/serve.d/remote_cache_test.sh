@@ -11,7 +11,7 @@ set -euo pipefail
 ws=$(cd "$(dirname "$0")/../.." && pwd -P)
 . "$ws/tools/setup.d/common.sh"
 . "$ws/tools/serve.d/testlib.sh"
-targets=(//third_party/catatonit:catatonit_amd64 //third_party/catatonit:catatonit_arm64
+targets=(//third_party/catatonit:catatonit_test_bin_amd64 //third_party/catatonit:catatonit_test_bin_arm64
   //third_party/mimalloc/cgo:malloc_is_mimalloc_test_bin_amd64)
 
 work=$(mktemp -d /var/tmp/rst-remote-cache.XXXXXX)

@@ -10,7 +10,7 @@ set -euo pipefail
 ws=$(cd "$(dirname "$0")/../.." && pwd -P)
 . "$ws/tools/setup.d/common.sh"
 . "$ws/tools/serve.d/testlib.sh"
-targets=(//third_party/catatonit:catatonit_amd64)
+targets=(//third_party/catatonit:catatonit_test_bin_amd64)
 
 work=$(mktemp -d /var/tmp/rst-remote-exec.XXXXXX)
 export RST_SERVE_DIR=$work/serve RST_EXEC_PORT=${RST_TEST_EXEC_PORT:-19980}
