@@ -160,14 +160,17 @@ def shell_completions(name, program):
         files["share/completions/" + shell] = [":{}_{}".format(name, shell)]
     return files
 
-def bundle(name, archive, tool, gomod, parts, network_test = False):
+def bundle(name, tool, parts, network_test = False):
     """A release bundle: <name>_<goarch> builds <archive>-linux-<goarch>.tar.zst.
 
+    The archive is named after the bundle (its "_" written "-": podman_full makes
+    podman-full-linux-amd64.tar.zst, as the release assets are named); its top directory is
+    <tool>-v<version>, the version the one direct requirement of the tool's go.mod.
+
     Args:
-      name: target name prefix (e.g. "podman_minimal").
-      archive: the archive's name before -linux-<goarch>.tar.zst, as the release assets are named.
-      tool: the top directory is <tool>-v<version>.
-      gomod: the go.mod that pins the tool's version.
+      name: the bundle (e.g. "podman_minimal").
+      tool: the package that pins the tool, third_party/<tool>[/<line>] (e.g.
+        "//third_party/podman/v5"): its go.mod holds the version, <tool> names the tool.
       parts: bundle_part labels (without the _<goarch> suffix); what bin/ and lib/podman/ hold
         is theirs to say: <name>_test unpacks each archive with the stock tar, checks and runs
         them, and that a tool with helpers of its own (podman-full, buildah) uses them.
@@ -177,6 +180,12 @@ def bundle(name, archive, tool, gomod, parts, network_test = False):
       struct(tool, archives, targets, archive_targets): the release files' names (each
       architecture's archive and its SBOM), their targets, and the archives' targets alone.
     """
+    archive = name.replace("_", "-")
+    gomod = tool + ":go.mod"
+    path = Label(tool).package.split("/")
+    if len(path) < 2 or path[0] != "third_party":
+        fail("bundle %s: tool = %r: want the package that pins the tool, //third_party/<tool>[/<line>]" % (name, tool))
+    tool = path[1]
     native.genrule(
         name = name + "_topdir",
         srcs = [gomod],

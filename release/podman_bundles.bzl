@@ -29,17 +29,13 @@ def podman_bundles(name, pin, network):
         bundle(
             # podman without a runtime of its own: for hosts that have conmon, an OCI runtime and netavark
             name = name + "_minimal",
-            archive = "podman-minimal",
-            gomod = pin + ":go.mod",
             parts = COMMON_PARTS + [pin + ":bundle"],
-            tool = "podman",
+            tool = pin,
         ),
         bundle(
             # podman with a runtime of its own, found beside it wherever the archive is unpacked
             name = name + "_full",
-            archive = "podman-full",
             network_test = True,
-            gomod = pin + ":go.mod",
             parts = COMMON_PARTS + network + [
                 "//third_party/catatonit:bundle",
                 "//third_party/conmon:bundle",
@@ -50,6 +46,6 @@ def podman_bundles(name, pin, network):
                 "//third_party/passt:bundle_avx2",
                 pin + ":bundle_full",
             ],
-            tool = "podman",
+            tool = pin,
         ),
     ]
