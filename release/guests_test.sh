@@ -59,6 +59,12 @@ echo "[guests] building $(echo $targets)"
 # shellcheck disable=SC2086
 tools/bazel build $targets >/tmp/rst-guests-build.log 2>&1 || { tail -n 30 /tmp/rst-guests-build.log; echo "FAIL: building the archives"; exit 1; }
 
+# payload directories of runs that were killed before they could remove them (rst-payload.PID.*)
+for d in /var/tmp/rst-payload.*.*; do
+  pid=${d#/var/tmp/rst-payload.} pid=${pid%%.*}
+  [ -d "$d" ] && [[ $pid =~ ^[0-9]+$ ]] && ! kill -0 "$pid" 2>/dev/null && rm -rf "$d" && echo "[guests] removed $d, left by a run that was killed"
+done
+
 logs=$ws/bazel-guests-logs
 rm -rf "$logs" && mkdir -p "$logs"
 : >"$ws/bazel-guests.skips"
@@ -114,7 +120,7 @@ for run in "${runs[@]}"; do
   line=${line%%:*}
   arch=$(field "$g" arch)
   archive=$ws/$(tools/bazel cquery --output=files "$target" 2>/dev/null)
-  payload=$(mktemp -d /var/tmp/rst-payload.XXXXXX)
+  payload=$(mktemp -d "/var/tmp/rst-payload.$$.XXXXXX")
   cp release/guest/scenarios.sh "$payload/run"
   cp release/guest/workflows.sh "$payload/"
   cp "$archive" "$payload/podman-full.tar.zst"
