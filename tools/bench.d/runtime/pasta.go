@@ -104,29 +104,31 @@ func pastaTraffic() *workload {
 			if m.alone {
 				pasta = filepath.Join(s.work, "pasta-alone", "pasta")
 			}
+			run := func() (string, error) {
+				return throughPasta(pasta, user, r.pastaArgs(iperfPort), r.command(iperfPort)...)
+			}
+			if m.unit == "µs" {
+				rtts := make([]float64, 0, pingpongRuns)
+				for len(rtts) < pingpongRuns {
+					o, err := run()
+					if err != nil {
+						return nil, err
+					}
+					rtt, err := strconv.ParseFloat(strings.TrimSpace(o), 64)
+					if err != nil {
+						return nil, fmt.Errorf("pingpong printed %q: %w", o, err)
+					}
+					rtts = append(rtts, rtt)
+				}
+				out[m.name], _, _ = stats(rtts)
+				continue
+			}
 			for attempt := 1; ; attempt++ {
-				o, err := throughPasta(pasta, user, r.pastaArgs(iperfPort), r.command(iperfPort)...)
+				o, err := run()
 				if err != nil {
 					return nil, err
 				}
-				if m.unit == "µs" {
-					var rtts []float64
-					for {
-						rtt, err := strconv.ParseFloat(strings.TrimSpace(o), 64)
-						if err != nil {
-							return nil, fmt.Errorf("pingpong printed %q: %w", o, err)
-						}
-						if rtts = append(rtts, rtt); len(rtts) == pingpongRuns {
-							break
-						}
-						if o, err = throughPasta(pasta, user, r.pastaArgs(iperfPort), r.command(iperfPort)...); err != nil {
-							return nil, err
-						}
-					}
-					out[m.name], _, _ = stats(rtts)
-					break
-				}
-				out[m.name], err = iperfRate(o)
+				rate, err := iperfRate(o)
 				if errors.Is(err, errStalled) && attempt < stallAttempts {
 					progress("%s (%s): %v; once more (attempt %d of %d)", m.name, s.name, err, attempt+1, stallAttempts)
 					continue
@@ -134,6 +136,7 @@ func pastaTraffic() *workload {
 				if err != nil {
 					return nil, fmt.Errorf("%s (%s): %w", m.name, s.name, err)
 				}
+				out[m.name] = rate
 				break
 			}
 		}
