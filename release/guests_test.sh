@@ -9,10 +9,9 @@
 # must refuse with advice, podman 5 there must run with limits enforced.
 # A scenario that did not report fails the guest; skips are listed and counted (in
 # bazel-guests.skips, for tools/test's summary). The guests' console logs are kept in
-# bazel-guests-logs/. The images are built first, side by side; then RST_GUEST_JOBS guests (default
-# 1: one TCG guest keeps both cores of a build machine busy; two at once took 895–1,048 s against
-# 928–1,001 s one by one) boot at a time, each line of their output shown as it comes, prefixed with
-# "[GUEST podman LINE]". Needs root and tools/setup.
+# bazel-guests-logs/. The images are built first, side by side; the guests then boot one at a time
+# (one TCG guest keeps both cores of a build machine busy: two at once took 895–1,048 s against
+# 928–1,001 s one by one). Needs root and tools/setup.
 # Usage: release/guests_test.sh [GUEST...]
 # Exit status: 0 when every guest passed, 1 otherwise.
 set -uo pipefail
@@ -82,15 +81,15 @@ for i in "${!image_guests[@]}"; do
   sed "s/^/[${image_guests[i]}] /" "$logs/${image_guests[i]}.image.log"
 done
 
-# one run: boot GUEST with the payload, then judge its output against its plan (the verdict and
-# the skips go to files of the run, read below in the runs' order)
+# one run: boot GUEST with the payload, then judge its output against its plan
+fail=0 summary=()
 judge_run() { # GUEST LINE PAYLOAD TIMEOUT TARGET
   local g=$1 line=$2 payload=$3 timeout=$4 target=$5 out rc start plan s missing failed passed skipped unplanned verdict
   out=$logs/$g-podman-$line.out
   start=$(date +%s)
+  echo "=== guest $g, podman $line ($target)"
   mkdir -p "$logs/podman-$line"
-  tools/vm run "$g" --payload "$payload" --timeout "$timeout" --log "$logs/podman-$line" 2>&1 |
-    tee "$out" | sed -u "s/^/[$g podman $line] /"
+  tools/vm run "$g" --payload "$payload" --timeout "$timeout" --log "$logs/podman-$line" | tee "$out"
   rc=${PIPESTATUS[0]}
   rm -rf "$payload"
   plan=$(sed -n 's/^PLAN //p' "$out" | head -n 1)
@@ -104,17 +103,14 @@ judge_run() { # GUEST LINE PAYLOAD TIMEOUT TARGET
   done
   # a scenario that reports without being planned is counted nowhere: it fails the guest
   unplanned=$(sed -n 's/^\(ok\|FAIL\|SKIP\) - \([^:]*\).*/\2/p' "$out" | sort -u | grep -vxF -f <(printf '%s\n' $plan) | tr '\n' ' ')
-  grep "^SKIP - " "$out" | sed "s/^SKIP - /  guest $g podman $line: /" >"$out.skips"
+  grep "^SKIP - " "$out" | sed "s/^SKIP - /  guest $g podman $line: /" >>"$ws/bazel-guests.skips"
   verdict=passed
   if [ "$rc" != 0 ] || [ -z "$plan" ] || [ "$failed" != 0 ] || [ -n "$missing" ] || [ -n "$unplanned" ]; then
-    verdict=FAILED
+    verdict=FAILED fail=1
   fi
-  echo "$g, podman $line ($target): $verdict: $passed ok, $failed failed, $skipped skipped${missing:+, did not report:$missing}${unplanned:+, reported without being planned: $unplanned}; guest exit $rc; $(($(date +%s) - start)) s" >"$out.verdict"
-  echo "=== guest $g, podman $line: $verdict after $(($(date +%s) - start)) s"
+  summary+=("$g, podman $line ($target): $verdict: $passed ok, $failed failed, $skipped skipped${missing:+, did not report:$missing}${unplanned:+, reported without being planned: $unplanned}; guest exit $rc; $(($(date +%s) - start)) s")
 }
 
-jobs_max=${RST_GUEST_JOBS:-1}
-[[ $jobs_max =~ ^[1-9][0-9]*$ ]] || { echo "FAIL: RST_GUEST_JOBS=$jobs_max: want a positive number"; exit 1; }
 for run in "${runs[@]}"; do
   g=${run%%:*} line=${run#*:} target=${run#*:*:}
   line=${line%%:*}
@@ -130,25 +126,7 @@ for run in "${runs[@]}"; do
   done
   printf 'GUEST=%s\nCGROUP=%s\nLINE=%s\nUSER_NAME=%s\nWORKFLOWS="%s"\n' "$g" "$(field "$g" cgroup)" "${line%%.*}" "$user" "$workflows" >"$payload/guest.env"
   timeout=$([ "$arch" = amd64 ] && echo 1200 || echo 3600)
-  while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do wait -n; done
-  echo "=== guest $g, podman $line ($target): booting"
-  judge_run "$g" "$line" "$payload" "$timeout" "$target" &
-done
-wait
-
-fail=0 summary=()
-for run in "${runs[@]}"; do
-  g=${run%%:*} line=${run#*:}
-  line=${line%%:*}
-  out=$logs/$g-podman-$line.out
-  if [ -f "$out.verdict" ]; then
-    summary+=("$(cat "$out.verdict")")
-    cat "$out.skips" >>"$ws/bazel-guests.skips"
-    grep -q ": passed: " "$out.verdict" || fail=1
-  else
-    summary+=("$g, podman $line: FAILED: the run left no verdict")
-    fail=1
-  fi
+  judge_run "$g" "$line" "$payload" "$timeout" "$target"
 done
 echo "=== guests"
 printf '  %s\n' "${summary[@]}"
