@@ -16,5 +16,9 @@ EXEC_ARCH = [a for a in ARCHS if a.go == "amd64"][0]
 def platform_name(arch):
     return "linux_{}_musl".format(arch.go)
 
+def platform_label(arch):
+    """The label of arch's platform (//platforms:linux_<goarch>_musl)."""
+    return "//platforms:" + platform_name(arch)
+
 def zig_triple(arch):
     return "{}-linux-musl".format(arch.zig)

@@ -11,7 +11,7 @@ load("@bazel_skylib//rules:write_file.bzl", "write_file")
 load("@io_bazel_rules_go//go:def.bzl", "go_test")
 load("@rules_pkg//pkg:mappings.bzl", "pkg_attributes", "pkg_filegroup", "pkg_files")
 load("@rules_pkg//pkg:tar.bzl", "pkg_tar")
-load("//platforms:archs.bzl", "ARCHS", "EXEC_ARCH", "platform_name")
+load("//platforms:archs.bzl", "ARCHS", "EXEC_ARCH", "platform_label")
 load("//platforms:platform_binary.bzl", "platform_binary", "platform_files")
 
 def _components_impl(ctx):
@@ -89,7 +89,7 @@ def bundle_part(name, executables = {}, files = {}, pins = [], crates = {}, vers
             platform_files(
                 name = programs[dest],
                 srcs = labels,
-                platform = "//platforms:" + platform_name(arch),
+                platform = platform_label(arch),
                 visibility = ["//visibility:private"],
             )
         _components(
@@ -148,7 +148,7 @@ def shell_completions(name, program):
     platform_binary(
         name = name + "_program",
         binary = ":" + program,
-        platform = "//platforms:" + platform_name(EXEC_ARCH),
+        platform = platform_label(EXEC_ARCH),
     )
     for shell, file_name in COMPLETION_FILES.items():
         native.genrule(

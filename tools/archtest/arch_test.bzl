@@ -7,7 +7,7 @@ hand for every architecture at once).
 """
 
 load("@io_bazel_rules_go//go:def.bzl", "go_test")
-load("//platforms:archs.bzl", "ARCHS", "platform_name")
+load("//platforms:archs.bzl", "ARCHS", "platform_label")
 load("//platforms:platform_binary.bzl", "platform_binary")
 
 def arch_binaries(name, binary, **kwargs):
@@ -27,7 +27,7 @@ def arch_binaries(name, binary, **kwargs):
         platform_binary(
             name = label,
             binary = binary,
-            platform = "//platforms:" + platform_name(arch),
+            platform = platform_label(arch),
             **kwargs
         )
         out.append((arch, ":" + label))
