@@ -50,8 +50,8 @@ def _cargo_build_impl(ctx):
         },
         mnemonic = "CargoBuild",
         progress_message = "cargo build %s for %s" % (", ".join(outputs.keys()), triple),
-        # std is built from source: give the action the machine's cores (cargo -j2)
-        execution_requirements = {"resources:cpu:2": ""},
+        # cargo runs -j2 inside; the action counts as one job, so Bazel's other actions (see
+        # .bazelrc's --jobs) fill the cores cargo's serial stretches leave idle
     )
     return [
         DefaultInfo(files = depset(outputs.values())),
