@@ -4,7 +4,9 @@ RST_CACHE=${RST_CACHE:-/var/cache/rootless-static-toolkits}
 SID_ROOT=$RST_HOME/sid-root
 DISTDIR=$RST_HOME/distfiles
 OFFLINE=$RST_HOME/offline
-OFFLINE_BAZELRC=$OFFLINE/bazelrc
+# the offline settings name $RST_CACHE's caches, so each cache has its own: two caches on one
+# machine (a cold run with RST_CACHE=elsewhere) must not point each other's builds at theirs
+OFFLINE_BAZELRC=$RST_CACHE/offline.bazelrc
 export RST_HOME RST_CACHE SID_ROOT DISTDIR OFFLINE OFFLINE_BAZELRC
 
 die() {
