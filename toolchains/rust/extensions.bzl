@@ -1,8 +1,8 @@
 """The `rust` module extension: the pinned Rust toolchain and each Rust part's crates.
 
 rust.toolchain: one repository holding rustc, cargo, the std source and protoc from the pins
-whose keys start with one of `pin_prefixes` (offline: Debian sid .debs from RST_DISTDIR; online:
-the official release tarballs).
+of third_party/pins.json whose `toolchain` is its name (offline: Debian sid .debs from
+RST_DISTDIR, with the libraries they run with; online: the official release tarballs).
 rust.crates: one repository per Rust part: the part's source crate (pin `pin`) with its checked-in
 Cargo.lock and patches, and every crate that lock file and the std's lock file need for the
 Linux targets, unpacked as a cargo vendored-source directory under vendor/.
@@ -12,8 +12,7 @@ load("//third_party:pins.bzl", "pin_record")
 load("//toolchains/rust/private:repositories.bzl", "cargo_crates", "rust_toolchain_repo")
 
 _toolchain = tag_class(attrs = {
-    "name": attr.string(mandatory = True),
-    "pin_prefixes": attr.string_list(mandatory = True, doc = "Keys of third_party/pins.json starting with these make up the toolchain."),
+    "name": attr.string(mandatory = True, doc = "The repository; the pins whose `toolchain` is this name make it up."),
 })
 
 _crates = tag_class(attrs = {
@@ -28,9 +27,9 @@ def _rust_impl(mctx):
     pins = json.decode(mctx.read(Label("//third_party:pins.json")))
     for mod in mctx.modules:
         for tag in mod.tags.toolchain:
-            selected = {k: pin_record(pins, k, "rust.toolchain") for k in pins if [p for p in tag.pin_prefixes if k.startswith(p)]}
+            selected = {k: pin_record(pins, k, "rust.toolchain") for k in pins if not k.startswith("_") and pins[k].get("toolchain") == tag.name}
             if not selected:
-                fail("rust.toolchain(%s): no pin starts with %s" % (tag.name, tag.pin_prefixes))
+                fail("rust.toolchain(%s): no pin of third_party/pins.json has \"toolchain\": %r" % (tag.name, tag.name))
             rust_toolchain_repo(name = tag.name, pins = json.encode(selected))
         for tag in mod.tags.crates:
             cargo_crates(
