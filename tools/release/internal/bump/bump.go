@@ -130,7 +130,7 @@ func checkMajor(module string, v version.Version) error {
 	if got != want {
 		return fmt.Errorf("version %s is major version %d, but the pinned module %s is major version %d: "+
 			"its module path differs (a new module), so rename it in the tool's go.mod, deps.go, BUILD.bazel and "+
-			"<tool>.MODULE.bazel by hand first, then run bump", v, v.Major, module, want)
+			"go_graph.json by hand first (then go run ./tools/generate), then run bump", v, v.Major, module, want)
 	}
 	return nil
 }
