@@ -87,35 +87,42 @@ func (g *Graph) fragment(m *Modules, graphs map[string]*Graph) (string, error) {
 }
 
 func (g *Graph) gotags(graphs map[string]*Graph) ([]string, error) {
-	if g.GotagsOf == "" {
-		return g.Gotags, nil
+	from, err := g.takes(graphs, "gotags", func(x *Graph) string { return x.GotagsOf })
+	if err != nil {
+		return nil, err
 	}
-	other, ok := graphs[g.GotagsOf]
-	if !ok || other.GotagsOf != "" {
-		return nil, fmt.Errorf("%s: gotags_of %q: no graph of that name with gotags of its own", g.file, g.GotagsOf)
-	}
-	return other.Gotags, nil
+	return from.Gotags, nil
 }
 
 func (g *Graph) upstreamFiles(graphs map[string]*Graph) ([]Files, error) {
-	files := g.UpstreamFiles
-	if g.UpstreamFilesOf != "" {
-		other, ok := graphs[g.UpstreamFilesOf]
-		if !ok || other.UpstreamFilesOf != "" {
-			return nil, fmt.Errorf("%s: upstream_files_of %q: no graph of that name with upstream_files of its own", g.file, g.UpstreamFilesOf)
-		}
-		files = other.UpstreamFiles
+	from, err := g.takes(graphs, "upstream_files", func(x *Graph) string { return x.UpstreamFilesOf })
+	if err != nil {
+		return nil, err
 	}
-	if len(files) == 0 {
+	if len(from.UpstreamFiles) == 0 {
 		return nil, fmt.Errorf("%s: no upstream_files (the tool's license at least)", g.file)
 	}
-	return files, nil
+	return from.UpstreamFiles, nil
+}
+
+// takes is the graph whose field g uses: g itself, or the graph its <field>_of names (of(g)),
+// which must have the field of its own.
+func (g *Graph) takes(graphs map[string]*Graph, field string, of func(*Graph) string) (*Graph, error) {
+	name := of(g)
+	if name == "" {
+		return g, nil
+	}
+	other, ok := graphs[name]
+	if !ok || of(other) != "" {
+		return nil, fmt.Errorf("%s: %s_of %q: no graph of that name with %s of its own", g.file, field, name, field)
+	}
+	return other, nil
 }
 
 // overrides are the graph's own overrides, its module's first: after its own directives, the
-// tool's command package gets the visibility of the package that embeds it in a go_binary. Then, per module path, those of
-// third_party/go_modules.json for the modules the graph requires (merged into the graph's own
-// override of that module when it has one: its directives and patches first).
+// tool's command package gets the visibility of the package that embeds it in a go_binary. Then,
+// per module path, those of third_party/go_modules.json for the modules the graph requires (merged
+// into the graph's own override of that module when it has one: its directives and patches first).
 func (g *Graph) overrides(m *Modules) []Override {
 	visibility := Directives{
 		Why:   fmt.Sprintf("the tool's command package is embedded by a go_binary of //%s", g.pkg),

@@ -86,15 +86,8 @@ func readModules(path string) (*Modules, error) {
 	if err := decode(path, &m); err != nil {
 		return nil, err
 	}
-	seen := map[string]bool{}
-	for _, o := range m.Overrides {
-		if err := o.validate(); err != nil {
-			return nil, fmt.Errorf("%s: %v", path, err)
-		}
-		if seen[o.Path] {
-			return nil, fmt.Errorf("%s: module %s has two overrides", path, o.Path)
-		}
-		seen[o.Path] = true
+	if err := validate(m.Overrides); err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
 	}
 	return &m, nil
 }
@@ -125,15 +118,8 @@ func readGraph(root, path string) (*Graph, error) {
 	if len(g.UpstreamFiles) > 0 && g.UpstreamFilesOf != "" {
 		return nil, bad("give upstream_files or upstream_files_of, not both")
 	}
-	seen := map[string]bool{}
-	for _, o := range g.Overrides {
-		if err := o.validate(); err != nil {
-			return nil, bad("%v", err)
-		}
-		if seen[o.Path] {
-			return nil, bad("module %s has two overrides", o.Path)
-		}
-		seen[o.Path] = true
+	if err := validate(g.Overrides); err != nil {
+		return nil, bad("%v", err)
 	}
 	g.requires, err = requires(filepath.Join(filepath.Dir(path), "go.mod"))
 	if err != nil {
@@ -148,6 +134,22 @@ func readGraph(root, path string) (*Graph, error) {
 		}
 	}
 	return &g, nil
+}
+
+// validate checks a list of overrides: each changes something, names its patches by label, and
+// no module has two.
+func validate(overrides []Override) error {
+	seen := map[string]bool{}
+	for _, o := range overrides {
+		if err := o.validate(); err != nil {
+			return err
+		}
+		if seen[o.Path] {
+			return fmt.Errorf("module %s has two overrides", o.Path)
+		}
+		seen[o.Path] = true
+	}
+	return nil
 }
 
 func (o Override) validate() error {
