@@ -53,7 +53,7 @@ def bundle_part(name, executables = {}, files = {}, pins = [], crates = {}, vers
 
     Declares pkg_filegroup <name>_<goarch> and <name>_components_<goarch> per architecture: the
     part's files, and its components file (JSON, package release/components: what its programs
-    are built from and where each lands) for the bundle's SBOM (tools/describe) and test.
+    are built from and where each lands) for the bundle's SBOM (tools/sbom) and test.
 
     Args:
       name: the part's name.
@@ -222,12 +222,12 @@ def bundle(name, tool, parts, network_test = False):
             name = "{}_{}_sbom".format(name, arch.go),
             srcs = [":{}_{}".format(name, arch.go), "//third_party:sbom_sources"] + components[arch.go],
             outs = ["{}-linux-{}.spdx.json".format(archive, arch.go)],
-            cmd = "$(execpath //tools/describe) --archive $(execpath :{}_{}) --out $@ $(execpaths {})".format(
+            cmd = "$(execpath //tools/sbom) --archive $(execpath :{}_{}) --out $@ $(execpaths {})".format(
                 name,
                 arch.go,
                 " ) $(execpaths ".join(components[arch.go]),
             ),
-            tools = ["//tools/describe"],
+            tools = ["//tools/sbom"],
             visibility = ["//visibility:public"],
         )
         sboms.append(":{}_{}_sbom".format(name, arch.go))

@@ -9,7 +9,8 @@
 # must refuse with advice, podman 5 there must run with limits enforced.
 # A scenario that did not report fails the guest; skips are listed and counted (in
 # bazel-guests.skips, for tools/test's summary). The guests' console logs are kept in
-# bazel-guests-logs/. The images are built first, side by side; the guests then boot one at a time
+# bazel-guests-logs/ (with each boot's payload while it runs: the next run removes what a killed
+# run left). The images are built first, side by side; the guests then boot one at a time
 # (one TCG guest keeps both cores of a build machine busy: two at once took 895–1,048 s against
 # 928–1,001 s one by one). Needs root and tools/setup.
 # Usage: release/guests_test.sh [GUEST...]
@@ -58,14 +59,9 @@ echo "[guests] building $(echo $targets)"
 # shellcheck disable=SC2086
 tools/bazel build $targets >/tmp/rst-guests-build.log 2>&1 || { tail -n 30 /tmp/rst-guests-build.log; echo "FAIL: building the archives"; exit 1; }
 
-# payload directories of runs that were killed before they could remove them (rst-payload.PID.*)
-for d in /var/tmp/rst-payload.*.*; do
-  pid=${d#/var/tmp/rst-payload.} pid=${pid%%.*}
-  [ -d "$d" ] && [[ $pid =~ ^[0-9]+$ ]] && ! kill -0 "$pid" 2>/dev/null && rm -rf "$d" && echo "[guests] removed $d, left by a run that was killed"
-done
-
+# the logs, and each run's payload while it boots: what a killed run left goes here
 logs=$ws/bazel-guests-logs
-rm -rf "$logs" && mkdir -p "$logs"
+rm -rf "$logs" && mkdir -p "$logs/payloads"
 : >"$ws/bazel-guests.skips"
 
 # every guest's image (debootstrap, a few minutes each when not cached), side by side
@@ -116,7 +112,8 @@ for run in "${runs[@]}"; do
   line=${line%%:*}
   arch=$(field "$g" arch)
   archive=$ws/$(tools/bazel cquery --output=files "$target" 2>/dev/null)
-  payload=$(mktemp -d "/var/tmp/rst-payload.$$.XXXXXX")
+  payload=$logs/payloads/$g-podman-$line
+  mkdir "$payload"
   cp release/guest/scenarios.sh "$payload/run"
   cp release/guest/workflows.sh "$payload/"
   cp "$archive" "$payload/podman-full.tar.zst"

@@ -1,5 +1,5 @@
 // Package components reads a bundle part's components file: what the part's programs are built
-// from and where each lands, for the archive's SBOM (tools/describe) and the bundle test (the
+// from and where each lands, for the archive's SBOM (tools/sbom) and the bundle test (the
 // programs an archive must hold, and each one's --version). bundle_part (release/bundle.bzl)
 // writes one per part and architecture, as JSON:
 //

@@ -12,9 +12,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/atomicfile"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/gograph"
 )
 
 const usage = `Usage: generate [--check] [--root DIR]
@@ -102,48 +102,26 @@ func run(args []string, stdout, stderr io.Writer) int {
 // and returns the MODULE fragments they make, sorted by path. Every fragment must be included by
 // root's MODULE.bazel.
 func Fragments(root string) ([]atomicfile.File, error) {
-	var paths []string
-	for _, pattern := range []string{"third_party/*/go_graph.json", "third_party/*/*/go_graph.json"} {
-		m, err := filepath.Glob(filepath.Join(root, pattern))
-		if err != nil {
-			return nil, err
-		}
-		paths = append(paths, m...)
-	}
-	sort.Strings(paths)
-	modules, err := readModules(filepath.Join(root, "third_party", "go_modules.json"))
+	s, err := gograph.Load(root)
 	if err != nil {
 		return nil, err
-	}
-	graphs := map[string]*Graph{}
-	var order []*Graph
-	for _, p := range paths {
-		g, err := readGraph(root, p)
-		if err != nil {
-			return nil, err
-		}
-		if other, ok := graphs[g.Name]; ok {
-			return nil, fmt.Errorf("%s: graph name %q is taken by %s", g.file, g.Name, other.file)
-		}
-		graphs[g.Name] = g
-		order = append(order, g)
 	}
 	top, err := os.ReadFile(filepath.Join(root, "MODULE.bazel"))
 	if err != nil {
 		return nil, err
 	}
 	var out []atomicfile.File
-	for _, g := range order {
-		text, err := g.fragment(modules, graphs)
+	for _, g := range s.Graphs {
+		text, err := fragment(s, g)
 		if err != nil {
 			return nil, err
 		}
-		include := fmt.Sprintf("include(\"//%s:%s.MODULE.bazel\")", g.pkg, g.Name)
+		include := fmt.Sprintf("include(\"//%s:%s.MODULE.bazel\")", g.Pkg(), g.Name)
 		if !bytes.Contains(top, []byte(include)) {
-			return nil, fmt.Errorf("%s: MODULE.bazel does not include its fragment: add %s", g.file, include)
+			return nil, fmt.Errorf("%s: MODULE.bazel does not include its fragment: add %s", g.File(), include)
 		}
 		out = append(out, atomicfile.File{
-			Path: filepath.Join(root, filepath.FromSlash(g.pkg), g.Name+".MODULE.bazel"),
+			Path: filepath.Join(root, filepath.FromSlash(g.Pkg()), g.Name+".MODULE.bazel"),
 			Data: []byte(text),
 			Perm: 0o644,
 		})

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmark of the remote cache and remote execution (run by `tools/bench remote`; figures for
+# Benchmark of the remote cache and remote execution (run by `go run ./tools/bench remote`; figures for
 # the README). Everything runs on loopback servers of its own (tools/serve, own ports and data),
 # in copies of the working tree, and is stopped and removed at the end.
 #   fill  a copy builds the targets cold (no disk cache, fresh output base) into bazel-remote

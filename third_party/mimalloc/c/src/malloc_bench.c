@@ -1,6 +1,6 @@
 // Allocator benchmark: 4 threads each make 2,000,000 malloc/free pairs of sizes 16 B..4 KiB,
 // keeping a window of 1000 live blocks. Built twice (with mimalloc and with musl's malloc) and
-// run by `tools/bench malloc`, which prints both times and their ratio.
+// run by `go run ./tools/bench malloc`, which prints both times and their ratio.
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>

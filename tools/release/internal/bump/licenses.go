@@ -18,7 +18,7 @@ import (
 // LicensesFile is the table of the licenses of a pin's modules, beside its go.sum: one line per
 // module whose source go.sum pins ("MODULE VERSION EXPRESSION"; a module go.mod replaces by
 // another path also under its own), the expression an SPDX one classified from the module's
-// license files, or NOASSERTION. tools/describe reads it for the
+// license files, or NOASSERTION. tools/sbom reads it for the
 // SBOMs; bump writes it, nobody else.
 const LicensesFile = "go.licenses"
 
@@ -54,7 +54,7 @@ func Licenses(ctx context.Context, goCmd string, env []string, dir string) ([]by
 	var b bytes.Buffer
 	b.WriteString("# Written by tools/release bump: the licenses of the modules go.sum pins, classified from each\n" +
 		"# module's license files (SPDX identifiers, AND when there are several; NOASSERTION: none\n" +
-		"# found or none recognized). Read by tools/describe for the SBOMs. Do not edit.\n")
+		"# found or none recognized). Read by tools/sbom for the SBOMs. Do not edit.\n")
 	var lines []string
 	byModule := map[string]string{}
 	dec := json.NewDecoder(bytes.NewReader(out))

@@ -1,11 +1,11 @@
-// Command describe writes the SPDX 2.3 JSON SBOM of a release archive: the archive, every program
+// Command sbom writes the SPDX 2.3 JSON SBOM of a release archive: the archive, every program
 // in it, and every component they are built from, read from the pins (third_party/pins.json), the
 // Go programs' own build information (their main module and every module linked in, with its
 // go.sum h1: sum) and the Rust parts' Cargo.lock — never written by hand.
 //
 // Usage:
 //
-//	describe --archive A.tar.zst --root DIR --out A.spdx.json COMPONENTS_FILE...
+//	sbom --archive A.tar.zst --root DIR --out A.spdx.json COMPONENTS_FILE...
 //
 // Each COMPONENTS_FILE (one per bundle part, written by bundle_part) says what the part's programs
 // are built from (its format: package release/components): pins of third_party/pins.json
@@ -474,7 +474,7 @@ func describe(archive, root string, componentFiles []string) (*document, error) 
 		Name: base, DocumentNamespace: Namespace + base + "-" + sum,
 	}
 	doc.CreationInfo.Created = mtime.Format(time.RFC3339)
-	doc.CreationInfo.Creators = []string{"Organization: rootless-static-toolkits", "Tool: rootless-static-toolkits-describe"}
+	doc.CreationInfo.Creators = []string{"Organization: rootless-static-toolkits", "Tool: rootless-static-toolkits-sbom"}
 	archiveID := spdxID("Archive", base)
 	doc.DocumentDescribes = []string{archiveID}
 	doc.Packages = append(doc.Packages, pkg{
@@ -540,13 +540,13 @@ func main() {
 // run is the command: its exit status, 0 written, 1 on any error (an existing --out is then
 // left as it was), 2 bad usage.
 func run(args []string, stderr io.Writer) int {
-	fs := flag.NewFlagSet("describe", flag.ContinueOnError)
+	fs := flag.NewFlagSet("sbom", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	archive := fs.String("archive", "", "the release archive (.tar.zst)")
 	root := fs.String("root", ".", "the directory pins.json, go.mod/go.sum and Cargo.lock paths are relative to")
 	out := fs.String("out", "", "the SPDX 2.3 JSON document to write")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), `usage: describe --archive A.tar.zst --out A.spdx.json [--root DIR] COMPONENTS_FILE...
+		fmt.Fprintln(fs.Output(), `usage: sbom --archive A.tar.zst --out A.spdx.json [--root DIR] COMPONENTS_FILE...
 
 Writes the SPDX 2.3 JSON SBOM of a release archive: the archive, every program in it (with its
 sha256) and every component the bundle's parts are built from, read from the COMPONENTS_FILEs
@@ -562,7 +562,7 @@ Cargo.lock under --root. Exit status: 0 written, 1 on any error (nothing written
 		return 2
 	}
 	if *archive == "" || *out == "" || fs.NArg() == 0 {
-		fmt.Fprintln(stderr, "describe: --archive, --out and at least one components file are required (see --help)")
+		fmt.Fprintln(stderr, "sbom: --archive, --out and at least one components file are required (see --help)")
 		return 2
 	}
 	doc, err := describe(*archive, *root, fs.Args())
@@ -570,12 +570,12 @@ Cargo.lock under --root. Exit status: 0 written, 1 on any error (nothing written
 		var data []byte
 		data, err = json.MarshalIndent(doc, "", "  ")
 		if err == nil {
-			fault.Point("describe: document made")
+			fault.Point("sbom: document made")
 			err = atomicfile.Write(*out, append(data, '\n'), 0o644)
 		}
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "describe:", err)
+		fmt.Fprintln(stderr, "sbom:", err)
 		return 1
 	}
 	return 0

@@ -1,4 +1,8 @@
-package main
+// Package gograph reads the Go tools' dependency graphs: each go_graph.json (one tool's graph,
+// beside the go.mod it describes) and third_party/go_modules.json (what gazelle does in every
+// graph). tools/generate writes each graph's MODULE fragment from them; tools/bench patches the
+// same modules for plain go build.
+package gograph
 
 import (
 	"bufio"
@@ -7,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 )
 
@@ -201,9 +206,9 @@ func requires(gomod string) (map[string]bool, error) {
 	return req, nil
 }
 
-// repoName is the name gazelle's go_deps gives a module's repository (go_repository's naming:
+// RepoName is the name gazelle's go_deps gives a module's repository (go_repository's naming:
 // the host's labels reversed, then the path, with '.', '-' and '/' as '_').
-func repoName(module string) string {
+func RepoName(module string) string {
 	parts := strings.Split(strings.ToLower(module), "/")
 	labels := strings.Split(parts[0], ".")
 	for i, j := 0, len(labels)-1; i < j; i, j = i+1, j-1 {
@@ -211,4 +216,131 @@ func repoName(module string) string {
 	}
 	name := strings.Join(append(labels, parts[1:]...), "_")
 	return strings.NewReplacer(".", "_", "-", "_").Replace(name)
+}
+
+// Gotags are the graph's build tags (its own, or those of the graph its gotags_of names).
+func (s *Set) Gotags(g *Graph) ([]string, error) {
+	from, err := s.takes(g, "gotags", func(x *Graph) string { return x.GotagsOf })
+	if err != nil {
+		return nil, err
+	}
+	return from.Gotags, nil
+}
+
+// UpstreamFiles are the files of the tool's module the build uses (the graph's own list, or
+// that of the graph its upstream_files_of names).
+func (s *Set) UpstreamFiles(g *Graph) ([]Files, error) {
+	from, err := s.takes(g, "upstream_files", func(x *Graph) string { return x.UpstreamFilesOf })
+	if err != nil {
+		return nil, err
+	}
+	if len(from.UpstreamFiles) == 0 {
+		return nil, fmt.Errorf("%s: no upstream_files (the tool's license at least)", g.file)
+	}
+	return from.UpstreamFiles, nil
+}
+
+// takes is the graph whose field g uses: g itself, or the graph its <field>_of names (of(g)),
+// which must have the field of its own.
+func (s *Set) takes(g *Graph, field string, of func(*Graph) string) (*Graph, error) {
+	name := of(g)
+	if name == "" {
+		return g, nil
+	}
+	other, ok := s.byName[name]
+	if !ok || of(other) != "" {
+		return nil, fmt.Errorf("%s: %s_of %q: no graph of that name with %s of its own", g.file, field, name, field)
+	}
+	return other, nil
+}
+
+// Overrides are the graph's own overrides, its module's first: after its own directives, the
+// tool's command package gets the visibility of the package that embeds it in a go_binary. Then,
+// per module path, those of third_party/go_modules.json for the modules the graph requires (merged
+// into the graph's own override of that module when it has one: its directives and patches first).
+func (s *Set) Overrides(g *Graph) []Override {
+	visibility := Directives{
+		Why:   fmt.Sprintf("the tool's command package is embedded by a go_binary of //%s", g.pkg),
+		Lines: []string{fmt.Sprintf("gazelle:go_visibility @@//%s:__pkg__", g.pkg)},
+	}
+	out := []Override{{Path: g.Module}}
+	for _, o := range g.Overrides {
+		if o.Path == g.Module {
+			out[0] = o
+			continue
+		}
+		out = append(out, o)
+	}
+	out[0].Directives = append(append([]Directives(nil), out[0].Directives...), visibility)
+	for _, d := range s.Modules.Overrides {
+		if !g.requires[d.Path] {
+			continue
+		}
+		merged := false
+		for i := range out {
+			if out[i].Path == d.Path {
+				out[i].Why = strings.TrimSpace(out[i].Why + " " + d.Why)
+				out[i].Directives = append(out[i].Directives, d.Directives...)
+				out[i].Patches = append(out[i].Patches, d.Patches...)
+				if d.BuildFileGeneration != "" {
+					out[i].BuildFileGeneration = d.BuildFileGeneration
+				}
+				merged = true
+			}
+		}
+		if !merged {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// File is the graph's go_graph.json, relative to the workspace.
+func (g *Graph) File() string { return g.file }
+
+// ModuleRepo is the apparent name of the repository of the tool's module (its use_repo name).
+func (g *Graph) ModuleRepo() string { return g.Name + "_module" }
+
+// Pkg is the Bazel package of the graph (its go_graph.json's directory).
+func (g *Graph) Pkg() string { return g.pkg }
+
+// Set is every graph of a workspace with the shared third_party/go_modules.json.
+type Set struct {
+	Modules *Modules
+	Graphs  []*Graph // by the path of their go_graph.json
+	byName  map[string]*Graph
+}
+
+// Graph is the graph of that name, or nil.
+func (s *Set) Graph(name string) *Graph { return s.byName[name] }
+
+// Load reads third_party/go_modules.json and every go_graph.json under root's third_party/ (a
+// tool's, third_party/<tool>/, or one of its release lines', third_party/<tool>/<line>/).
+func Load(root string) (*Set, error) {
+	var paths []string
+	for _, pattern := range []string{"third_party/*/go_graph.json", "third_party/*/*/go_graph.json"} {
+		m, err := filepath.Glob(filepath.Join(root, pattern))
+		if err != nil {
+			return nil, err
+		}
+		paths = append(paths, m...)
+	}
+	sort.Strings(paths)
+	modules, err := readModules(filepath.Join(root, "third_party", "go_modules.json"))
+	if err != nil {
+		return nil, err
+	}
+	s := &Set{Modules: modules, byName: map[string]*Graph{}}
+	for _, p := range paths {
+		g, err := readGraph(root, p)
+		if err != nil {
+			return nil, err
+		}
+		if other, ok := s.byName[g.Name]; ok {
+			return nil, fmt.Errorf("%s: graph name %q is taken by %s", g.file, g.Name, other.file)
+		}
+		s.byName[g.Name] = g
+		s.Graphs = append(s.Graphs, g)
+	}
+	return s, nil
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# tools/bench.d/runtime.sh [--out DIR] [FLAG...] — tools/bench runtime: see tools/bench --help.
+# tools/bench/runtime.sh [--out DIR] [FLAG...] — go run ./tools/bench runtime: see its --help.
 # Builds our podman-full (the podman 5 line, like Debian's 5.8) and skopeo archives for
 # linux/amd64, makes (once per machine, cached) a Debian sid root with Debian's builds of the same
-# programs, unpacks ours into it, and runs tools/bench.d/runtime (built static) as root inside it,
+# programs, unpacks ours into it, and runs tools/bench/runtime (built static) as root inside it,
 # in a private mount namespace (where it mounts the host's cgroup v2 hierarchy alone). Everything it makes is removed at the end
 # (the root stays cached); FLAGs go to the program (--reps, --only, --image-mib, ...).
 set -euo pipefail
@@ -13,7 +13,7 @@ args=()
 while [ $# -gt 0 ]; do
   case "$1" in
   --out) out=$(realpath -m "$2"); shift 2 ;;
-  -h | --help) exec "$ws/tools/bench" --help ;;
+  -h | --help) cd "$ws" && exec go run ./tools/bench --help ;;
   *) args+=("$1"); shift ;;
   esac
 done
@@ -54,7 +54,7 @@ for t in "${targets[@]}"; do
   tar --zstd -xf "$a" -C "$root$run/ours"
 done
 podman_top=$(ls -d "$root$run"/ours/podman-v*) skopeo_top=$(ls -d "$root$run"/ours/skopeo-v*)
-CGO_ENABLED=0 GOTOOLCHAIN=local go build -trimpath -o "$root$run/runtime" ./tools/bench.d/runtime
+CGO_ENABLED=0 GOTOOLCHAIN=local go build -trimpath -o "$root$run/runtime" ./tools/bench/runtime
 {
   echo "| program | ours | Debian's |"
   echo "|---|---|---|"

@@ -179,7 +179,7 @@ func TestDescribeGoLicenses(t *testing.T) {
 		t.Fatal("this test binary has no build information")
 	}
 	if bi.Main.Path == "" {
-		t.Skip("this test binary's build information names no main module (rules_go records one only for a module with package metadata, not for this repository's): `go test ./tools/describe/` runs this test")
+		t.Skip("this test binary's build information names no main module (rules_go records one only for a module with package metadata, not for this repository's): `go test ./tools/sbom/` runs this test")
 	}
 	fetched := func(m *debug.Module) *debug.Module {
 		if m.Replace != nil {
@@ -256,7 +256,7 @@ func TestFailureLeavesAnExistingOutput(t *testing.T) {
 	var stderr bytes.Buffer
 	code := run([]string{"--archive", archive, "--root", root, "--out", out, filepath.Join(root, "components/bad.json")}, &stderr)
 	if code != 1 || !strings.Contains(stderr.String(), "invalid character") {
-		t.Errorf("describe with a bad components file: exit %d, stderr %q", code, stderr.String())
+		t.Errorf("sbom with a bad components file: exit %d, stderr %q", code, stderr.String())
 	}
 	if data, err := os.ReadFile(out); err != nil || string(data) != "the previous document\n" {
 		t.Errorf("a failed run changed --out: %q, %v", data, err)
@@ -267,7 +267,7 @@ func TestFailureLeavesAnExistingOutput(t *testing.T) {
 
 	stderr.Reset()
 	if code := run([]string{"--archive", archive, "--root", root, "--out", out, filepath.Join(root, "components/part.json")}, &stderr); code != 0 {
-		t.Fatalf("describe: exit %d, stderr %q", code, stderr.String())
+		t.Fatalf("sbom: exit %d, stderr %q", code, stderr.String())
 	}
 	if data, _ := os.ReadFile(out); !bytes.HasPrefix(data, []byte("{\n")) || !bytes.Contains(data, []byte(`"spdxVersion": "SPDX-2.3"`)) {
 		t.Errorf("--out after a run that succeeded:\n%s", data)
@@ -280,6 +280,6 @@ func TestFailureLeavesAnExistingOutput(t *testing.T) {
 	stderr.Reset()
 	missing := filepath.Join(outDir, "no", "such", "t.spdx.json")
 	if code := run([]string{"--archive", archive, "--root", root, "--out", missing, filepath.Join(root, "components/part.json")}, &stderr); code != 1 || !strings.Contains(stderr.String(), missing) {
-		t.Errorf("describe --out %s: exit %d, stderr %q", missing, code, stderr.String())
+		t.Errorf("sbom --out %s: exit %d, stderr %q", missing, code, stderr.String())
 	}
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/fault/faulttest"
 )
 
-// As faulttest's helper, the test binary is a describe run, for the test below to kill.
+// As faulttest's helper, the test binary is an sbom run, for the test below to kill.
 func TestMain(m *testing.M) {
 	if args, ok := faulttest.Args(); ok {
 		os.Exit(run(args, os.Stderr))
@@ -19,7 +19,7 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// describe killed at any step leaves --out as it was or whole and new, never part of a document;
+// sbom killed at any step leaves --out as it was or whole and new, never part of a document;
 // the next run replaces it and leaves nothing else beside it.
 func TestDescribeKilledAtEachStep(t *testing.T) {
 	root, archive := tree(t)

@@ -1,7 +1,7 @@
-// Command runtime is `tools/bench runtime`'s measuring half: it runs the same workloads with our
+// Command runtime is `go run ./tools/bench runtime`'s measuring half: it runs the same workloads with our
 // static programs and with Debian's builds of the same programs, alternating A/B, several
 // repetitions, and prints (and writes) each workload's median, spread and the ratio ours/Debian's.
-// tools/bench.d/runtime.sh builds it static and runs it as root inside the benchmark's own Debian
+// tools/bench/runtime.sh builds it static and runs it as root inside the benchmark's own Debian
 // root, where Debian's programs are installed and ours unpacked, so both run on one kernel, one
 // file system and one set of libraries around them.
 package main
@@ -82,7 +82,7 @@ func main() {
 		return
 	}
 	flag.Usage = func() {
-		fmt.Fprintf(os.Stderr, "usage: runtime --ours DIR --skopeo DIR [flags]\n(run by tools/bench runtime, which says more: tools/bench --help)\n")
+		fmt.Fprintf(os.Stderr, "usage: runtime --ours DIR --skopeo DIR [flags]\n(run by go run ./tools/bench runtime, which says more: go run ./tools/bench --help)\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -290,7 +290,7 @@ func writeResults(dir string, all []*metric, table string, took time.Duration) e
 	host, _ := os.Hostname()
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Runtime: our static programs against Debian's\n\n")
-	fmt.Fprintf(&b, "`tools/bench runtime`, %s, on %s (%s, %d repetitions per side, A/B alternating; took %s).\n",
+	fmt.Fprintf(&b, "`go run ./tools/bench runtime`, %s, on %s (%s, %d repetitions per side, A/B alternating; took %s).\n",
 		time.Now().UTC().Format("2006-01-02"), host, cpuModel(), *reps, took.Round(time.Second))
 	b.WriteString("The cost ratio is ours over Debian's: time over time, or Debian's MB/s over ours; above 1.00 ours is slower.\n\n")
 	b.WriteString("![ours/Debian's cost per workload](runtime.svg)\n\n")

@@ -8,7 +8,6 @@ import (
 	"bufio"
 	"compress/gzip"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -27,25 +26,10 @@ type event struct {
 	} `json:"args"`
 }
 
-func main() {
-	top := flag.Int("top", 6, "kinds of action named (the rest are summed as \"other\")")
-	flag.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: profilesplit [--top N] PROFILE\n(a Bazel --profile file; tools/bench runs it)")
-		flag.PrintDefaults()
-	}
-	flag.Parse()
-	if flag.NArg() != 1 {
-		flag.Usage()
-		os.Exit(2)
-	}
-	line, err := split(flag.Arg(0), *top)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "profilesplit:", err)
-		os.Exit(1)
-	}
-	fmt.Println(line)
-}
-
+// split reads a Bazel JSON trace profile (--profile=FILE, gzipped or not) and returns where a
+// build's time went on one line: the phases' wall time, the critical path, and the busy time of
+// each kind of action (mnemonic), summed over its actions, largest first (the top kinds named,
+// the rest summed as "other").
 func split(path string, top int) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
