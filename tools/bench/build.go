@@ -113,39 +113,35 @@ func sharedInputs(ws string) (*inputs, error) {
 	if err != nil {
 		return nil, err
 	}
-	// a source file's path is the output base's, a built one the execution root's
-	first := func(label, suffix string) (string, error) {
-		files, err := filesOf(ws, label)
+	// where each is: a source file's path is the output base's, a built one the execution root's;
+	// dir takes the file's directory (the Go SDK's root, libseccomp's headers)
+	for _, w := range []struct {
+		label, suffix, base string
+		dir                 bool
+		to                  *string
+	}{
+		{"@go_sdk_pinned//:VERSION", "VERSION", in.outputBase, true, &in.goroot},
+		{"@zig_sdk//:zig", "zig", in.outputBase, false, &in.zig},
+		{"@libseccomp//:include/seccomp.h", "seccomp.h", in.outputBase, true, &in.seccompInclude},
+		{"//third_party/libseccomp", ".a", execroot, false, &in.seccompLib},
+	} {
+		files, err := filesOf(ws, w.label)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		for _, f := range files {
-			if strings.HasSuffix(f, suffix) {
-				return f, nil
+			if strings.HasSuffix(f, w.suffix) {
+				*w.to = filepath.Join(w.base, f)
+				break
 			}
 		}
-		return "", fmt.Errorf("bazel names no %s file for %s", suffix, label)
+		if *w.to == "" {
+			return nil, fmt.Errorf("bazel names no %s file for %s", w.suffix, w.label)
+		}
+		if w.dir {
+			*w.to = filepath.Dir(*w.to)
+		}
 	}
-	v, err := first("@go_sdk_pinned//:VERSION", "VERSION")
-	if err != nil {
-		return nil, err
-	}
-	in.goroot = filepath.Join(in.outputBase, filepath.Dir(v))
-	z, err := first("@zig_sdk//:zig", "zig")
-	if err != nil {
-		return nil, err
-	}
-	in.zig = filepath.Join(in.outputBase, z)
-	h, err := first("@libseccomp//:include/seccomp.h", "seccomp.h")
-	if err != nil {
-		return nil, err
-	}
-	in.seccompInclude = filepath.Join(in.outputBase, filepath.Dir(h))
-	a, err := first("//third_party/libseccomp", ".a")
-	if err != nil {
-		return nil, err
-	}
-	in.seccompLib = filepath.Join(execroot, a)
 	for _, p := range []string{filepath.Join(in.goroot, "bin/go"), in.zig, filepath.Join(in.seccompInclude, "seccomp.h"), in.seccompLib} {
 		if _, err := os.Stat(p); err != nil {
 			return nil, fmt.Errorf("the pinned Go SDK, zig or libseccomp is not where Bazel says: %v", err)
