@@ -98,8 +98,16 @@ func TestUsageAndBadArguments(t *testing.T) {
 		t.Errorf("an unknown flag: exit %d, %q", rc, errs.String())
 	}
 	errs.Reset()
-	if rc := run([]string{"malloc", "x"}, &out, &errs); rc != 2 {
-		t.Errorf("malloc with an argument: exit %d", rc)
+	for _, sub := range []string{"malloc", "remote"} {
+		if rc := run([]string{sub, "x"}, &out, &errs); rc != 2 || !strings.Contains(errs.String(), sub+" takes no arguments") {
+			t.Errorf("%s with an argument: exit %d, %q", sub, rc, errs.String())
+		}
+		errs.Reset()
+		out.Reset()
+		// --help after the word prints the usage and runs nothing
+		if rc := run([]string{sub, "--help"}, &out, &errs); rc != 0 || !strings.Contains(out.String(), "Usage: go run ./tools/bench") {
+			t.Errorf("%s --help: exit %d, %q", sub, rc, out.String())
+		}
 	}
 	errs.Reset()
 	// refused before anything is built: the tool list is the go_graph.json files'

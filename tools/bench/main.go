@@ -76,12 +76,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch sub {
 	case "runtime":
 		return script(filepath.Join(ws, "tools/bench/runtime.sh"), args[1:], stdout, stderr)
-	case "remote":
-		return script(filepath.Join(ws, "tools/serve.d/bench_remote.sh"), args[1:], stdout, stderr)
-	case "malloc":
+	case "remote", "malloc":
 		if len(args) > 1 {
-			fmt.Fprintf(stderr, "bench: malloc takes no arguments\n%s", usage)
+			if args[1] == "-h" || args[1] == "--help" {
+				fmt.Fprint(stdout, usage)
+				return 0
+			}
+			fmt.Fprintf(stderr, "bench: %s takes no arguments\n%s", sub, usage)
 			return 2
+		}
+		if sub == "remote" {
+			return script(filepath.Join(ws, "tools/serve.d/bench_remote.sh"), nil, stdout, stderr)
 		}
 		err = mallocBench(ws, stdout)
 	default:
