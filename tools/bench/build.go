@@ -165,28 +165,14 @@ func sharedInputs(ws string) (*inputs, error) {
 // sweep removes what runs that were killed left: their scratch directories, each with its copy
 // of the tree's output base (and Bazel server).
 func sweep(ws string) error {
-	paths, err := filepath.Glob(filepath.Join(scratchParent, scratchPattern))
-	if err != nil {
+	removed, err := scratchdir.SweepWith(scratchParent, scratchPattern, func(p string) error {
+		_, err := common(ws, "drop_workspace", filepath.Join(p, "ws"))
 		return err
-	}
-	for _, p := range paths {
-		d, ok, err := scratchdir.Claim(p)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			continue
-		}
-		if _, err := common(ws, "drop_workspace", filepath.Join(p, "ws")); err != nil {
-			d.Release()
-			return err
-		}
-		if err := d.Remove(); err != nil {
-			return err
-		}
+	})
+	for _, p := range removed {
 		fmt.Fprintf(os.Stderr, "[bench] removed %s, left by a run that was killed\n", p)
 	}
-	return nil
+	return err
 }
 
 func buildBench(ws string, tools []string, stdout, stderr io.Writer) error {
@@ -244,6 +230,9 @@ func buildBench(ws string, tools []string, stdout, stderr io.Writer) error {
 		}
 	}
 
+	// the pinned Go SDK, for both go build and its module work
+	goenv := append(os.Environ(), "GOROOT="+in.goroot, "PATH="+filepath.Join(in.goroot, "bin")+":"+os.Getenv("PATH"),
+		"GOFLAGS=-mod=readonly", "GOTOOLCHAIN=local")
 	fmt.Fprintf(stdout, "%-8s %12s %12s %8s\n", "tool", "bazel", "go-build", "ratio")
 	for _, t := range tools {
 		g := graphs.Graph(t)
@@ -252,9 +241,7 @@ func buildBench(ws string, tools []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		// the patches Bazel applies to the tool's modules, as a go.mod replacing them (outside the timing)
-		goenv := append(os.Environ(), "GOROOT="+in.goroot, "PATH="+filepath.Join(in.goroot, "bin")+":"+os.Getenv("PATH"),
-			"GOFLAGS=-mod=readonly", "GOTOOLCHAIN=local")
-		modfile, err := patchedModfile(ws, graphs, g, filepath.Join(work, "patched-"+t), goenv)
+		modfile, err := patchedModfile(ws, graphs, g, filepath.Join(work, "patched-"+t), in.goroot, goenv)
 		if err != nil {
 			return fmt.Errorf("applying %s's module patches for go build: %v", t, err)
 		}

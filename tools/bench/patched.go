@@ -10,24 +10,19 @@ import (
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/gograph"
 )
 
-// patchedModfile fetches the tool's modules into the module cache go uses (goenv) as Bazel's
-// repository cache has them, applies the patches Bazel applies to them (every override of the
-// graph with patches: its own and third_party/go_modules.json's, as tools/generate writes them
-// into the graph's MODULE fragment, each with -p1) to copies of those modules, and returns the
-// path of a copy of the tool's go.mod (go.sum beside it) that replaces each patched module by its
-// copy: go build -modfile FILE then compiles what Bazel compiles. (An -overlay cannot do it: go
-// refuses to overlay files of the module cache.)
-func patchedModfile(ws string, graphs *gograph.Set, g *gograph.Graph, work string, goenv []string) (string, error) {
+// patchedModfile fetches the tool's modules into the module cache of the pinned Go (goroot, with
+// goenv) as Bazel's repository cache has them, applies the patches Bazel applies to them (every
+// override of the graph with patches: its own and third_party/go_modules.json's, as
+// tools/generate writes them into the graph's MODULE fragment, each with -p1) to copies of those
+// modules, and returns the path of a copy of the tool's go.mod (go.sum beside it) that replaces
+// each patched module by its copy: go build -modfile FILE then compiles what Bazel compiles. (An
+// -overlay cannot do it: go refuses to overlay files of the module cache.)
+func patchedModfile(ws string, graphs *gograph.Set, g *gograph.Graph, work, goroot string, goenv []string) (string, error) {
 	tooldir := filepath.Join(ws, filepath.FromSlash(g.Pkg()))
 	if err := os.MkdirAll(work, 0o755); err != nil {
 		return "", err
 	}
-	goBin := "go"
-	for _, e := range goenv {
-		if v, ok := strings.CutPrefix(e, "GOROOT="); ok {
-			goBin = filepath.Join(v, "bin/go")
-		}
-	}
+	goBin := filepath.Join(goroot, "bin/go")
 	// every module of the graph in the module cache first, as Bazel's repository cache has them:
 	// downloads are not what is measured
 	download := exec.Command(goBin, "mod", "download")

@@ -79,6 +79,13 @@ func (d *Dir) Release() { d.f.Close() }
 // Sweep removes the directories in parent whose names match glob (filepath.Match) that no
 // living process holds, and returns their paths.
 func Sweep(parent, glob string) ([]string, error) {
+	return SweepWith(parent, glob, nil)
+}
+
+// SweepWith is Sweep that first calls first (when not nil) on each leftover while it holds it,
+// for what the dead process made outside the directory; an error from first leaves that
+// directory in place and ends the sweep.
+func SweepWith(parent, glob string, first func(path string) error) ([]string, error) {
 	paths, err := filepath.Glob(filepath.Join(parent, glob))
 	if err != nil {
 		return nil, err
@@ -94,6 +101,12 @@ func Sweep(parent, glob string) ([]string, error) {
 		}
 		if !ok {
 			continue
+		}
+		if first != nil {
+			if err := first(p); err != nil {
+				d.Release()
+				return removed, fmt.Errorf("cleaning up after the leftover %s: %w", p, err)
+			}
 		}
 		if err := d.Remove(); err != nil {
 			return removed, fmt.Errorf("removing the leftover %s: %w", p, err)

@@ -56,9 +56,21 @@ func TestSweepRemovesOnlyWhatNoLivingProcessHolds(t *testing.T) {
 	}
 	cmd.Process.Kill()
 	cmd.Wait()
-	removed, err := Sweep(parent, "held-*")
-	if err != nil || len(removed) != 1 || removed[0] != held {
-		t.Fatalf("Sweep after the holder died removed %v, %v; want %s", removed, err, held)
+	// a cleanup that fails keeps the leftover; one that succeeds sees only it, then it goes
+	var seen []string
+	if removed, err := SweepWith(parent, "held-*", func(p string) error {
+		seen = append(seen, p)
+		return os.ErrPermission
+	}); err == nil || len(removed) != 0 || len(seen) != 1 || seen[0] != held {
+		t.Fatalf("SweepWith a failing cleanup: removed %v, saw %v, %v; want nothing removed, %s seen, an error", removed, seen, err, held)
+	}
+	if _, err := os.Stat(held); err != nil {
+		t.Fatalf("the leftover went although its cleanup failed: %v", err)
+	}
+	seen = nil
+	removed, err := SweepWith(parent, "held-*", func(p string) error { seen = append(seen, p); return nil })
+	if err != nil || len(removed) != 1 || removed[0] != held || len(seen) != 1 || seen[0] != held {
+		t.Fatalf("Sweep after the holder died removed %v (cleanup saw %v), %v; want %s", removed, seen, err, held)
 	}
 	for _, p := range []string{mine.Path, other} {
 		if _, err := os.Stat(p); err != nil {
