@@ -195,7 +195,9 @@ def bundle(name, tool, parts, network_test = False):
     )
     targets, archives, sboms, vexes = [], [], [], []
     components = {arch.go: [p + "_components_" + arch.go for p in parts] for arch in ARCHS}
-    advisories = [p + "_advisories" for p in parts]
+
+    # the parts' records, and those of module versions several Go graphs share
+    advisories = [p + "_advisories" for p in parts] + ["//third_party:go_advisories.json"]
     for arch in ARCHS:
         targets.append(":{}_{}".format(name, arch.go))
         archives += [
@@ -237,8 +239,8 @@ def bundle(name, tool, parts, network_test = False):
             name = "{}_{}_vex".format(name, arch.go),
             srcs = [":{}_{}".format(name, arch.go), "@vulndb//:osv", "@vulndb//:VERSION"] + advisories,
             outs = ["{}-linux-{}.openvex.json".format(archive, arch.go)],
-            # the parts' records: the advisories.json files among the sources
-            cmd = "records=; for f in $(SRCS); do case $$f in */advisories.json) records=\"$$records --records=$$f\";; esac; done; " +
+            # the records: the *advisories.json files among the sources
+            cmd = "records=; for f in $(SRCS); do case $$f in *advisories.json) records=\"$$records --records=$$f\";; esac; done; " +
                   "$(execpath //tools/vulncheck) --quiet --govulncheck=$(execpath //third_party/govulncheck) " +
                   "--db=$(execpath @vulndb//:osv) --db-version=$(execpath @vulndb//:VERSION) --vex=$@ $$records $(execpath :{}_{})".format(name, arch.go),
             tools = [

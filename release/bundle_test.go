@@ -206,7 +206,7 @@ func programVersions(t *testing.T, root, arch string, machine elf.Machine) {
 // copied in, a commit, and the image listed with the file in its layer.
 func buildahBuilds(t *testing.T, root string) {
 	dir := ocitest.TempDir(t)
-	cfg := ocitest.NewConfig(t, dir)
+	cfg := ocitest.NewConfig(t, dir, runtime.GOARCH)
 	b := archtest.Binary{Arch: runtime.GOARCH, Path: filepath.Join(root, "bin", "buildah")}
 	global := cfg.Storage
 	// its RUN steps run the crun the archive carries (lib/podman/), not one from $PATH
@@ -358,7 +358,7 @@ func readmeCommand(t *testing.T, marker string) string {
 // with helpers of its own (podman-full) must use its own runtime, never the host's.
 func podmanRuns(t *testing.T, root, arch string) {
 	dir := ocitest.TempDir(t)
-	cfg := ocitest.NewConfig(t, dir)
+	cfg := ocitest.NewConfig(t, dir, arch)
 	global := append(cfg.Storage, "--tmpdir", filepath.Join(dir, "tmp"))
 	podman := archtest.Binary{Arch: arch, Path: ocitest.Cgroup2Namespace(t, filepath.Join(root, "bin", "podman"))}
 	if !podmanFull(t) {

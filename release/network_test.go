@@ -43,7 +43,7 @@ func TestBridgeNetworking(t *testing.T) {
 	podman := ocitest.Cgroup2Namespace(t, filepath.Join(dir, *tool+"-v"+version, "bin", "podman"))
 
 	storage := ocitest.TempDir(t)
-	cfg := ocitest.NewConfig(t, storage)
+	cfg := ocitest.NewConfig(t, storage, runtime.GOARCH)
 	// networks defined by the test stay in its directory (rootful podman's default is /etc/containers/networks)
 	conf, err := os.OpenFile(filepath.Join(storage, "containers.conf"), os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {

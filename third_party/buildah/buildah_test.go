@@ -26,7 +26,7 @@ func TestBuildah(t *testing.T) {
 			t.Fatalf("--version = %q, want buildah version %s", out, version)
 		}
 		dir := t.TempDir()
-		cfg := ocitest.NewConfig(t, dir)
+		cfg := ocitest.NewConfig(t, dir, b.Arch)
 		run := func(args ...string) string {
 			return strings.TrimSpace(b.Run(t, cfg.Env, append(cfg.Storage, args...)...))
 		}

@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/archtest"
 )
@@ -179,6 +182,134 @@ func TestDevNullSymlinkNotStdio(t *testing.T) {
 		}
 		if want := c.wantLine(); r.code != 0 || r.stdout != want {
 			t.Fatalf("crun run: exit %d, stdout %q, want 0 and %q (stderr %q)", r.code, r.stdout, want, r.stderr)
+		}
+	})
+}
+
+// withMounts rewrites the bundle's config.json with mounts added after crun spec's.
+func withMounts(t *testing.T, c *container, mounts ...map[string]any) {
+	t.Helper()
+	path := filepath.Join(c.bundle, "config.json")
+	var cfg map[string]any
+	if err := json.Unmarshal([]byte(readFile(t, path)), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range mounts {
+		cfg["mounts"] = append(cfg["mounts"].([]any), m)
+	}
+	data, err := json.MarshalIndent(cfg, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// tmpcopyupImage gives the container's image a directory /data holding imagefile, and a tmpfs
+// on /data with tmpcopyup (the image's files copied onto it), after a bind mount of host on /vol:
+// a directory the container shares with the host (a volume). mode= spares crun a look at /data
+// before the copy (it adds the directory's mode otherwise).
+func tmpcopyupImage(t *testing.T, c *container, host string) (data string) {
+	t.Helper()
+	data = filepath.Join(c.bundle, "rootfs", "data")
+	for _, d := range []string{data, filepath.Join(c.bundle, "rootfs", "vol")} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(data, "imagefile"), []byte("from the image\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	withMounts(t, c,
+		map[string]any{"destination": "/vol", "type": "bind", "source": host, "options": []string{"rbind", "rw"}},
+		map[string]any{"destination": "/data", "type": "tmpfs", "source": "tmpfs", "options": []string{"tmpcopyup", "mode=755", "nosuid", "nodev"}})
+	return data
+}
+
+// tmpcopyup copies the image's files onto the tmpfs mounted over their directory: the container
+// reads them there (the patch for CVE-2026-133553 moved the copy to a tmpfs not yet mounted).
+func TestTmpcopyup(t *testing.T) {
+	archtest.ForEach(t, func(t *testing.T, b archtest.Binary) {
+		b.SkipIfEmulatorLacks(t, runNeeds...)
+		c := newContainer(t, b, "tmpcopyup", "cat", "/data/imagefile")
+		host := t.TempDir()
+		tmpcopyupImage(t, c, host)
+		r := c.mustExec(nil, "run", "--bundle", c.bundle, c.id)
+		if r.stdout != "from the image\n" {
+			t.Errorf("the container reads %q in /data/imagefile, want the image's %q (stderr: %s)", r.stdout, "from the image\n", r.stderr)
+		}
+		if got := dirEntries(t, host); len(got) != 0 {
+			t.Errorf("the shared host directory holds %v", got)
+		}
+	})
+}
+
+// CVE-2026-133553 (cve-2026-133553-tmpcopyup-no-second-lookup.patch): for a tmpfs with
+// tmpcopyup, crun took the target directory, mounted the tmpfs, then looked the target up by
+// name again to copy the image's files there; a container sharing a volume with this one could
+// swap the directory for a symlink in between, and crun copied the image's files wherever it
+// pointed: host files on a shared volume, /proc/sys. The race is made certain here: a fanotify
+// permission event holds crun at its first open of the image's /data (the copy's source) while
+// the test, as the other container would, moves /data away and puts a symlink to the shared
+// volume in its place. Patched, the copy goes into the tmpfs before it is mounted on the
+// directory crun took, and the shared host directory stays empty.
+func TestTmpcopyupTargetSwapped(t *testing.T) {
+	archtest.ForEach(t, func(t *testing.T, b archtest.Binary) {
+		b.SkipIfEmulatorLacks(t, runNeeds...)
+		c := newContainer(t, b, "tmpcopyup-swap", "exit", "0")
+		host := t.TempDir()
+		data := tmpcopyupImage(t, c, host)
+
+		fan, err := unix.FanotifyInit(unix.FAN_CLASS_CONTENT|unix.FAN_CLOEXEC, unix.O_RDONLY|unix.O_CLOEXEC)
+		if err != nil {
+			t.Skipf("fanotify_init(FAN_CLASS_CONTENT): %v: the race cannot be held open on this kernel or without CAP_SYS_ADMIN", err)
+		}
+		defer unix.Close(fan)
+		if err := unix.FanotifyMark(fan, unix.FAN_MARK_ADD, unix.FAN_OPEN_PERM|unix.FAN_ONDIR, unix.AT_FDCWD, data); err != nil {
+			t.Skipf("fanotify_mark(FAN_OPEN_PERM): %v: the kernel lacks permission events (CONFIG_FANOTIFY_ACCESS_PERMISSIONS)", err)
+		}
+		swapped := make(chan error, 1)
+		go func() {
+			first := true
+			buf := make([]byte, 4096)
+			for {
+				n, err := unix.Read(fan, buf)
+				if err != nil || n == 0 {
+					return // closed: the test is over
+				}
+				for off := 0; off+int(unsafe.Sizeof(unix.FanotifyEventMetadata{})) <= n; {
+					ev := (*unix.FanotifyEventMetadata)(unsafe.Pointer(&buf[off]))
+					if first && int(ev.Pid) != os.Getpid() {
+						// crun opened /data: it took the directory already and will mount on it
+						first = false
+						err := os.Rename(data, data+".old")
+						if err == nil {
+							err = os.Symlink("/vol", data)
+						}
+						swapped <- err
+					}
+					resp := unix.FanotifyResponse{Fd: ev.Fd, Response: unix.FAN_ALLOW}
+					unix.Write(fan, (*[unsafe.Sizeof(resp)]byte)(unsafe.Pointer(&resp))[:])
+					unix.Close(int(ev.Fd))
+					off += int(ev.Event_len)
+				}
+			}
+		}()
+		r := c.exec(nil, "run", "--bundle", c.bundle, c.id)
+		select {
+		case err := <-swapped:
+			if err != nil {
+				t.Fatalf("swapping /data for a symlink: %v", err)
+			}
+		default:
+			t.Fatalf("crun never opened the image's /data (exit %d: %s): the race was not run", r.code, r.stderr)
+		}
+		if got := dirEntries(t, host); len(got) != 0 {
+			t.Fatalf("crun copied the image's files %v into the shared host directory the swapped-in symlink points to (crun exit %d: %s)", got, r.code, r.stderr)
+		}
+		if r.code != 0 {
+			t.Errorf("crun exit %d: %s; want the container to run, its copy made where crun took the directory", r.code, r.stderr)
 		}
 	})
 }

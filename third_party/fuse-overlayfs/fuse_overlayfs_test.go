@@ -60,7 +60,6 @@ func TestMount(t *testing.T) {
 		t.Fatal("this test mounts a FUSE file system and needs root (tests run as root in the build root)")
 	}
 	archtest.ForEach(t, func(t *testing.T, b archtest.Binary) {
-		pathDir, fusermount := pathWithFusermount3(t, b)
 		root := t.TempDir()
 		lower, upper, work, mnt := filepath.Join(root, "lower"), filepath.Join(root, "upper"), filepath.Join(root, "work"), filepath.Join(root, "mnt")
 		for _, d := range []string{lower, upper, work, mnt, filepath.Join(lower, "dir")} {
@@ -80,48 +79,9 @@ func TestMount(t *testing.T) {
 			}
 		}
 
-		// This goroutine's thread gets its own mount namespace; it is never unlocked, so the thread
-		// (and the namespace, once fuse-overlayfs is gone) ends with the subtest. Every file
-		// operation below and every child started here runs in that namespace.
-		runtime.LockOSThread()
-		if err := syscall.Unshare(syscall.CLONE_NEWNS); err != nil {
-			t.Fatalf("unshare(CLONE_NEWNS): %v", err)
-		}
-		if err := syscall.Mount("", "/", "", syscall.MS_REC|syscall.MS_PRIVATE, ""); err != nil {
-			t.Fatalf("making / private in the new mount namespace: %v", err)
-		}
-
+		fusermount, exited, stderr := mountOverlay(t, b, lower, upper, work, mnt)
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
-		// -f: stay in the foreground, so the process we started is the file system's daemon
-		cmd := exec.CommandContext(ctx, b.Path, "-f", "-o", "lowerdir="+lower+",upperdir="+upper+",workdir="+work, mnt)
-		cmd.Env = append(os.Environ(), "PATH="+pathDir+":/usr/bin:/bin")
-		var stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stderr, &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		exited := make(chan error, 1)
-		go func() { exited <- cmd.Wait() }()
-		defer func() { // on failure too: no mount or daemon outlives the test
-			if mounted(t, mnt) {
-				syscall.Unmount(mnt, syscall.MNT_DETACH)
-			}
-			cmd.Process.Kill()
-			<-exited
-		}()
-
-		for deadline := time.Now().Add(time.Minute); !mounted(t, mnt); time.Sleep(20 * time.Millisecond) {
-			select {
-			case err := <-exited:
-				exited <- err
-				t.Fatalf("fuse-overlayfs exited before mounting: %v\n%s", err, stderr.String())
-			default:
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s is not mounted after a minute\n%s", mnt, stderr.String())
-			}
-		}
 
 		// lower files read through the mount
 		for _, name := range []string{"keep.txt", "dir/nested.txt"} {
@@ -183,6 +143,135 @@ func TestMount(t *testing.T) {
 			t.Errorf("keep.txt was only read, yet it is in upperdir (lstat: %v)", err)
 		}
 		t.Logf("%s: whiteout for delete.txt: %s", b.Arch, whiteout(t, upper, "delete.txt"))
+	})
+}
+
+// mountOverlay mounts fuse-overlayfs (b) on mnt in a mount namespace of the calling goroutine's
+// thread (locked to it for the rest of the test: every file operation and child of the test runs
+// there), waits for the mount and returns our fusermount3, the channel its exit comes
+// on and its output. The mount and the daemon are gone when the test ends, even on failure.
+func mountOverlay(t *testing.T, b archtest.Binary, lower, upper, work, mnt string) (string, chan error, *bytes.Buffer) {
+	t.Helper()
+	pathDir, fusermount := pathWithFusermount3(t, b)
+	// This goroutine's thread gets its own mount namespace; it is never unlocked, so the thread
+	// (and the namespace, once fuse-overlayfs is gone) ends with the subtest.
+	runtime.LockOSThread()
+	if err := syscall.Unshare(syscall.CLONE_NEWNS); err != nil {
+		t.Fatalf("unshare(CLONE_NEWNS): %v", err)
+	}
+	if err := syscall.Mount("", "/", "", syscall.MS_REC|syscall.MS_PRIVATE, ""); err != nil {
+		t.Fatalf("making / private in the new mount namespace: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	// -f: stay in the foreground, so the process we started is the file system's daemon
+	cmd := exec.CommandContext(ctx, b.Path, "-f", "-o", "lowerdir="+lower+",upperdir="+upper+",workdir="+work, mnt)
+	cmd.Env = append(os.Environ(), "PATH="+pathDir+":/usr/bin:/bin")
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stderr, &stderr
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() { // on failure too: no mount or daemon outlives the test
+		if mounted(t, mnt) {
+			syscall.Unmount(mnt, syscall.MNT_DETACH)
+		}
+		cmd.Process.Kill()
+		err := <-exited
+		exited <- err
+		cancel()
+	})
+	for deadline := time.Now().Add(time.Minute); !mounted(t, mnt); time.Sleep(20 * time.Millisecond) {
+		select {
+		case err := <-exited:
+			exited <- err
+			t.Fatalf("fuse-overlayfs exited before mounting: %v\n%s", err, stderr.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s is not mounted after a minute\n%s", mnt, stderr.String())
+		}
+	}
+	return fusermount, exited, &stderr
+}
+
+// CVE-2026-52791 (third_party/fuse-overlayfs/cve-2026-52791-truncate-drops-setid.patch): a
+// truncation through the mount, by open(O_TRUNC) or truncate(2), kept a file's setuid and setgid
+// bits (the kernel leaves them to the file system for an atomic O_TRUNC, and root's own truncate
+// keeps them on the upper layer), so whoever could write a setuid file could replace its content
+// and keep the privilege. Now both drop setuid, and setgid where the group may execute, as
+// overlayfs does; a setgid file the group cannot execute (mandatory locking's mark) keeps it, and
+// opening without O_TRUNC changes nothing.
+func TestTruncateDropsSetid(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Fatal("this test mounts a FUSE file system and needs root (tests run as root in the build root)")
+	}
+	archtest.ForEach(t, func(t *testing.T, b archtest.Binary) {
+		root := t.TempDir()
+		lower, upper, work, mnt := filepath.Join(root, "lower"), filepath.Join(root, "upper"), filepath.Join(root, "work"), filepath.Join(root, "mnt")
+		for _, d := range []string{lower, upper, work, mnt} {
+			if err := os.Mkdir(d, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		modes := map[string]os.FileMode{
+			"open-trunc":    os.ModeSetuid | os.ModeSetgid | 0o777,
+			"truncate":      os.ModeSetuid | os.ModeSetgid | 0o777,
+			"setgid-no-gx":  os.ModeSetgid | 0o745,
+			"open-no-trunc": os.ModeSetuid | os.ModeSetgid | 0o777,
+		}
+		for name, mode := range modes {
+			p := filepath.Join(lower, name)
+			if err := os.WriteFile(p, []byte("#!/bin/sh\necho privileged\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(p, mode); err != nil { // not umask's
+				t.Fatal(err)
+			}
+		}
+		mountOverlay(t, b, lower, upper, work, mnt)
+
+		f, err := os.OpenFile(filepath.Join(mnt, "open-trunc"), os.O_WRONLY|os.O_TRUNC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		for _, name := range []string{"truncate", "setgid-no-gx"} {
+			if err := os.Truncate(filepath.Join(mnt, name), 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if f, err = os.OpenFile(filepath.Join(mnt, "open-no-trunc"), os.O_WRONLY, 0); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+
+		want := map[string]os.FileMode{
+			"open-trunc":    0o777,
+			"truncate":      0o777,
+			"setgid-no-gx":  os.ModeSetgid | 0o745,
+			"open-no-trunc": os.ModeSetuid | os.ModeSetgid | 0o777,
+		}
+		for name, mode := range want {
+			dirs := []string{mnt, upper}
+			if name == "open-no-trunc" {
+				dirs = []string{mnt}
+			}
+			for _, dir := range dirs {
+				st, err := os.Stat(filepath.Join(dir, name))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := st.Mode() & (os.ModePerm | os.ModeSetuid | os.ModeSetgid); got != mode {
+					t.Errorf("%s/%s: mode %v after the truncation, want %v (lower: %v)", filepath.Base(dir), name, got, mode, modes[name])
+				}
+				if name != "open-no-trunc" && st.Size() != 0 {
+					t.Errorf("%s/%s: %d bytes after the truncation", filepath.Base(dir), name, st.Size())
+				}
+			}
+		}
 	})
 }
 

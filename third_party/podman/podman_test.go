@@ -31,7 +31,7 @@ func TestPodman(t *testing.T) {
 		// podman 6 starts only where /sys/fs/cgroup is cgroup2: run it in a namespace that has one
 		b.Path = ocitest.Cgroup2Namespace(t, b.Path)
 		dir := ocitest.TempDir(t)
-		cfg := ocitest.NewConfig(t, dir)
+		cfg := ocitest.NewConfig(t, dir, b.Arch)
 		envv, storage := cfg.Env, append(cfg.Storage, "--tmpdir", filepath.Join(dir, "tmp"))
 		// our crun and conmon, never the host's; built for the host's architecture, as they run
 		// natively even under an emulated podman (they need what qemu-user lacks, see //tools/archtest/emuprobe)
@@ -95,22 +95,125 @@ func TestPodman(t *testing.T) {
 			t.Errorf("pulled image = %+v, want id %s arch %s", images[0], id, b.Arch)
 		}
 
-		// a container really runs: no cgroup controllers on this machine's cgroup2, no network
-		t.Run("run", func(t *testing.T) {
-			// conmon and crun run natively (they need what qemu-user lacks); an emulated podman's
-			// container program is emulated too, and where the emulator lacks seccomp filters the
-			// profile podman gives it (its architecture's system calls) cannot govern the host's
-			// system calls the emulator makes for it: that container runs unconfined
-			args := []string{"run", "--rm", "--cgroups=disabled", "--network=none"}
-			if archtest.Emulated(b.Arch) {
-				if why := b.Probe(t)[archtest.SeccompFilter]; why != "" {
-					args = append(args, "--security-opt", "seccomp=unconfined")
-					t.Logf("%s is emulated and the emulator lacks seccomp filters (%s): the container runs unconfined", b.Arch, why)
-				}
+		// how a container runs here: no cgroup controllers on this machine's cgroup2, no network.
+		// conmon and crun run natively (they need what qemu-user lacks); an emulated podman's
+		// container program is emulated too, and where the emulator lacks seccomp filters the
+		// profile podman gives it (its architecture's system calls) cannot govern the host's
+		// system calls the emulator makes for it: that container runs unconfined
+		run := []string{"run", "--rm", "--cgroups=disabled", "--network=none"}
+		confined := true
+		if archtest.Emulated(b.Arch) {
+			if why := b.Probe(t)[archtest.SeccompFilter]; why != "" {
+				run = append(run, "--security-opt", "seccomp=unconfined")
+				confined = false
+				t.Logf("%s is emulated and the emulator lacks seccomp filters (%s): its containers run unconfined", b.Arch, why)
 			}
-			out := b.Run(t, envv, append(append(global, args...), id, "/bin/hello")...)
+		}
+		// pull writes img as an OCI layout of its own and pulls it: the image's ID
+		pull := func(t *testing.T, name string, img ocitest.Image) string {
+			t.Helper()
+			layout := filepath.Join(dir, name)
+			img.Arch = b.Arch
+			if _, err := ocitest.WriteLayout(layout, "v1", img); err != nil {
+				t.Fatal(err)
+			}
+			id := strings.TrimSpace(b.Run(t, envv, append(global, "pull", "-q", policy, "oci:"+layout+":v1")...))
+			if len(id) != 64 {
+				t.Fatalf("podman pull printed %q, want an image ID", id)
+			}
+			return id
+		}
+
+		// a container really runs
+		t.Run("run", func(t *testing.T) {
+			out := b.Run(t, envv, append(append(global, run...), id, "/bin/hello")...)
 			if want := archtest.MimallocCheckOutput(t); out != want {
 				t.Errorf("podman run printed %q, want %q", out, want)
+			}
+		})
+
+		payload, err := os.ReadFile(b.Data(t, "payload"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sandboxed := map[string]string{"bin/payload": string(payload)}
+
+		// CVE-2026-94603 (GO-2026-6770; cve-2026-94603-run-checkpoint-image.patch): podman run
+		// took an image carrying podman's checkpoint annotation for a checkpoint and restored it,
+		// the container's configuration and OCI spec taken from files inside the image and the
+		// options given ignored, so any image could switch off the sandbox. Such an image now runs
+		// as an image: with the very sandbox the same files get without the annotation (without
+		// the patch, podman tries a restore and fails, or with CRIU restores the image's spec).
+		t.Run("checkpoint_annotation_runs_as_image", func(t *testing.T) {
+			plain := pull(t, "plain", ocitest.Image{Files: sandboxed})
+			annotated := pull(t, "checkpoint", ocitest.Image{Files: sandboxed, Annotations: map[string]string{
+				"io.podman.annotations.checkpoint.runtime.name": "crun",
+				"io.podman.annotations.checkpoint.name":         "unconfined",
+			}})
+			want := b.Run(t, envv, append(append(global, run...), plain, "/bin/payload", "sandbox")...)
+			if got := b.Run(t, envv, append(append(global, run...), annotated, "/bin/payload", "sandbox")...); got != want {
+				t.Errorf("the checkpoint-annotated image ran with %q, the same files without the annotation with %q", got, want)
+			}
+			if confined && !strings.HasPrefix(want, "seccomp=2 ") || !strings.HasPrefix(want, "seccomp=") || strings.Contains(want, "capeff=000001ffffffffff") {
+				t.Errorf("an image's container runs with %q: want the payload's line, a seccomp filter (2) and not every capability", want)
+			}
+		})
+
+		// CVE-2026-123876 (cve-2026-123876-seccomp-socket-low-word.patch, in go.podman.io/common):
+		// the default seccomp profile denies socket(AF_VSOCK) (EPERM) and, without CAP_AUDIT_WRITE,
+		// socket(AF_NETLINK, *, NETLINK_AUDIT) (EINVAL), but compared the whole 64-bit register
+		// while the kernel reads an int: the same family or protocol with high bits set passed
+		// the deny rules and matched the allow rules. Both spellings are denied now.
+		t.Run("seccomp_denies_socket_families_whatever_the_high_bits", func(t *testing.T) {
+			if archtest.Emulated(b.Arch) {
+				t.Skipf("%s is emulated: a container's seccomp filter would govern the emulator's own system calls, not the program's", b.Arch)
+			}
+			img := pull(t, "socket", ocitest.Image{Files: sandboxed})
+			for _, c := range []struct {
+				family, typ, proto, want string
+			}{
+				{"40", "1", "0", "errno=1"},            // AF_VSOCK, SOCK_STREAM
+				{"0x100000028", "1", "0", "errno=1"},   // the same with high bits
+				{"16", "3", "9", "errno=22"},           // AF_NETLINK, SOCK_RAW, NETLINK_AUDIT
+				{"0x100000010", "3", "9", "errno=22"},  // the family with high bits
+				{"16", "3", "0x100000009", "errno=22"}, // the protocol with high bits
+				{"16", "3", "0", "socket"},             // NETLINK_ROUTE: allowed
+				{"2", "1", "0", "socket"},              // AF_INET: allowed
+			} {
+				out := b.Run(t, envv, append(append(global, run...), "--cap-drop=AUDIT_WRITE", img, "/bin/payload", "socket", c.family, c.typ, c.proto)...)
+				if strings.TrimSpace(out) != c.want {
+					t.Errorf("socket(%s, %s, %s) in a container: %q, want %q", c.family, c.typ, c.proto, strings.TrimSpace(out), c.want)
+				}
+			}
+		})
+
+		// CVE-2026-121885 (cve-2026-121885-image-labels-auto-update.patch): an image's labels
+		// became its containers' labels, PODMAN_SYSTEMD_UNIT (the unit podman auto-update
+		// restarts) and io.containers.autoupdate.authfile (the credentials it pulls with)
+		// included, so an image chose which unit auto-update restarts. Those two now come from
+		// the host only: the creating environment still sets the unit, as quadlet's units do.
+		t.Run("image_labels_name_no_systemd_unit", func(t *testing.T) {
+			img := pull(t, "labelled", ocitest.Image{Files: sandboxed, Labels: map[string]string{
+				"PODMAN_SYSTEMD_UNIT":               "victim.service",
+				"io.containers.autoupdate.authfile": "/etc/shadow",
+				"io.containers.autoupdate":          "local",
+				"org.example.kept":                  "yes",
+			}})
+			format := `{{index .Config.Labels "PODMAN_SYSTEMD_UNIT"}}|{{index .Config.Labels "io.containers.autoupdate.authfile"}}|{{index .Config.Labels "io.containers.autoupdate"}}|{{index .Config.Labels "org.example.kept"}}`
+			for _, c := range []struct{ env, want string }{
+				{"", "||local|yes"},
+				{"PODMAN_SYSTEMD_UNIT=mine.service", "mine.service||local|yes"},
+			} {
+				env := envv
+				if c.env != "" {
+					env = append(append([]string{}, envv...), c.env)
+				}
+				ctr := strings.TrimSpace(b.Run(t, env, append(global, "create", img, "/bin/payload", "sandbox")...))
+				got := strings.TrimSpace(b.Run(t, envv, append(global, "container", "inspect", "--format", format, ctr)...))
+				b.Run(t, envv, append(global, "rm", ctr)...)
+				if got != c.want {
+					t.Errorf("created with %q in the environment, the container's labels (unit|authfile|policy|other) are %q, want %q", c.env, got, c.want)
+				}
 			}
 		})
 

@@ -22,7 +22,17 @@ def _check_tags(name, gotags):
         if tag in gotags:
             fail("static_go_tool(%s): gotags must not include %r: %s" % (name, tag, why))
 
-def _static_go_binary(name, embed, gotags, x_defs):
+def static_go_binary(name, embed, gotags = [], x_defs = {}, visibility = ["//visibility:public"], testonly = False):
+    """A Go program built as our shipped ones are: static (cgo through the zig toolchain), mimalloc's malloc, stripped, no build id.
+
+    Args:
+      name: the program's name.
+      embed: its command's go_library.
+      gotags: build tags.
+      x_defs: version stamping.
+      visibility: the binary's visibility.
+      testonly: a test's subject.
+    """
     go_binary(
         name = name,
         embed = [embed],
@@ -41,7 +51,8 @@ def _static_go_binary(name, embed, gotags, x_defs):
             "-w",
             "-buildid=",
         ],
-        visibility = ["//visibility:public"],
+        visibility = visibility,
+        testonly = testonly,
     )
 
 def static_go_tool(name, embed, gotags, x_defs, test_srcs, test_arch_data = {}, test_args = [], test_data = [], helpers = {}):
@@ -65,9 +76,9 @@ def static_go_tool(name, embed, gotags, x_defs, test_srcs, test_arch_data = {}, 
         podman's quadlet), built the same way.
     """
     _check_tags(name, gotags)
-    _static_go_binary(name, embed, gotags, x_defs)
+    static_go_binary(name, embed, gotags, x_defs)
     for helper, lib in helpers.items():
-        _static_go_binary(helper, lib, gotags, x_defs)
+        static_go_binary(helper, lib, gotags, x_defs)
     arch_test(
         name = name + "_test",
         size = "large",

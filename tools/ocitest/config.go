@@ -3,6 +3,7 @@ package ocitest
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -15,11 +16,19 @@ type Config struct {
 	PolicyJSON string   // accepts anything: the test images are unsigned
 }
 
-// NewConfig writes the configuration files into dir.
-func NewConfig(t testing.TB, dir string) Config {
+// NewConfig writes the configuration files into dir, for a tool built for arch (a GOARCH). Where
+// arch is emulated (qemu-user), podman keeps its locks in files: it cannot create its shared-memory
+// locks there ("failed to create 2048 locks in /libpod_lock: function not implemented"), and
+// /dev/shm/libpod_lock is the machine's, so an emulated podman used to work only after a native one
+// had left that file behind.
+func NewConfig(t testing.TB, dir, arch string) Config {
 	t.Helper()
+	engine := "[engine]\ncgroup_manager = \"cgroupfs\"\nevents_logger = \"file\"\n"
+	if arch != runtime.GOARCH {
+		engine += "lock_type = \"file\"\n"
+	}
 	files := map[string]string{
-		"containers.conf": "[engine]\ncgroup_manager = \"cgroupfs\"\nevents_logger = \"file\"\n",
+		"containers.conf": engine,
 		"storage.conf":    "[storage]\ndriver = \"vfs\"\n",
 		"registries.conf": "unqualified-search-registries = []\n",
 		"policy.json":     `{"default": [{"type": "insecureAcceptAnything"}]}`,

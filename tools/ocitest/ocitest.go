@@ -29,6 +29,8 @@ type Image struct {
 	Arch  string            // GOARCH spelling, e.g. "arm64"; defaults to runtime.GOARCH
 	Files map[string]string // path in the image -> content (mode 0755, so scripts run)
 	Cmd   []string
+	// Labels go into the image's configuration, Annotations onto its manifest
+	Labels, Annotations map[string]string
 }
 
 // WriteLayout writes an OCI image layout at dir holding img under the given tag and returns
@@ -57,22 +59,30 @@ func WriteLayout(dir, tag string, img Image) (Descriptor, error) {
 	if err != nil {
 		return Descriptor{}, err
 	}
+	runConfig := map[string]any{"Cmd": img.Cmd, "Env": []string{"PATH=/bin"}}
+	if img.Labels != nil {
+		runConfig["Labels"] = img.Labels
+	}
 	config, _ := json.Marshal(map[string]any{
 		"architecture": img.Arch,
 		"os":           "linux",
-		"config":       map[string]any{"Cmd": img.Cmd, "Env": []string{"PATH=/bin"}},
+		"config":       runConfig,
 		"rootfs":       map[string]any{"type": "layers", "diff_ids": []string{diffID}},
 	})
 	configDesc, err := put("application/vnd.oci.image.config.v1+json", config)
 	if err != nil {
 		return Descriptor{}, err
 	}
-	manifest, _ := json.Marshal(map[string]any{
+	manifestFields := map[string]any{
 		"schemaVersion": 2,
 		"mediaType":     "application/vnd.oci.image.manifest.v1+json",
 		"config":        configDesc,
 		"layers":        []Descriptor{layerDesc},
-	})
+	}
+	if img.Annotations != nil {
+		manifestFields["annotations"] = img.Annotations
+	}
+	manifest, _ := json.Marshal(manifestFields)
 	manDesc, err := put("application/vnd.oci.image.manifest.v1+json", manifest)
 	if err != nil {
 		return Descriptor{}, err

@@ -1,7 +1,8 @@
 // Command vulncheck is the release's vulnerability gate: it runs govulncheck in binary mode over
 // every Go program of the given release archives (or programs) against the Go vulnerability
-// database and fails when a vulnerable symbol is reachable in a shipped program, unless a record
-// of the pins says why that advisory does not apply to that module version.
+// database and fails when govulncheck finds an advisory's vulnerable symbols in a shipped program
+// and no record of the part says what became of it (fixed by a patch of ours, or affected), or
+// when a record claims not_affected where govulncheck finds the vulnerable symbols.
 //
 // Usage:
 //
@@ -9,10 +10,13 @@
 //	vulncheck --vex OUT.openvex.json [--quiet] [flags] ARCHIVE.tar.zst
 //
 // Every ELF file of an archive that carries Go build information is scanned (identical files
-// once). A finding is "reachable" when govulncheck finds the advisory's vulnerable function in
-// the program's symbol table, "imported-only" when only the package or module is linked in.
-// Prints a table (program, findings reachable / imported-only, fixed by) and every finding;
-// exits 1 when the gate fails, 2 on bad input or a scan that could not run.
+// once), twice: govulncheck's JSON (the findings, their symbols and fixed versions) and its own
+// OpenVEX verdict (-format openvex), which must agree. A finding is at "symbol" level when
+// govulncheck finds the advisory's vulnerable function in the program (its OpenVEX: affected),
+// at "package" or "module" level when only the package or the module is linked in (its OpenVEX:
+// not_affected). Nothing of ours lowers a finding: what stock govulncheck reports is what counts.
+// Prints a table (program, findings by level, fixed by) and every finding; exits 1 when the gate
+// fails, 2 on bad input or a scan that could not run.
 //
 // A records file (third_party/<tool>/advisories.json) lists decisions about advisories:
 //
@@ -20,9 +24,15 @@
 //	              "status": "not_affected", "justification": "vulnerable_code_not_in_execute_path",
 //	              "why": "one sentence a reviewer can check"}]}
 //
-// A record applies to exactly that module version (a bump makes it stale, to be decided again);
-// only "not_affected" lets a reachable finding pass. "affected" documents a known, unfixed one;
-// "fixed" (with "aliases") one a patch of ours fixes in a part that is not a Go program (crun).
+// A record applies to exactly that module version (a bump makes it stale, to be decided again).
+// Statuses: "fixed" (a patch of ours: "patch" names it, "test" the test that reproduces the flaw
+// and passes only with the patch), "affected" (a known one we cannot fix yet: "cvss" is its base
+// score, and tools/release publish refuses a release with one of 7 or more, or without a score),
+// "under_investigation" (not decided yet: publish refuses it) and "not_affected" (with an
+// OpenVEX justification; refused for a finding whose vulnerable symbols govulncheck finds in the
+// program). A record of a Go module applies to every archive whose programs link that module
+// version, found by govulncheck or not (an advisory the database does not know yet); a record of a
+// part that is not a Go module ("module": "crun") to every archive its part's records are given.
 //
 // With --vex, the gate runs over one archive and, when it passes, writes the archive's OpenVEX
 // document (vex.go says what each statement comes from); --quiet prints the table only when the
@@ -62,8 +72,22 @@ type Record struct {
 	Justification string   `json:"justification,omitempty"`
 	Why           string   `json:"why"`
 	Aliases       []string `json:"aliases,omitempty"`
-	file          string
+	// CVSS is the advisory's base score, 0 where it states none (affected records: publish refuses
+	// 7 or more, and an affected one without a score)
+	CVSS float64 `json:"cvss,omitempty"`
+	// Upstream is the upstream release that fixed it
+	Upstream string `json:"upstream,omitempty"`
+	// Patch and Test (fixed records): our patch (a path from the workspace root) and the test that
+	// reproduces the flaw ("path/to/file_test.go:TestName" or "path/to/script.sh:scenario")
+	Patch string `json:"patch,omitempty"`
+	Test  string `json:"test,omitempty"`
+	file  string
+	used  bool
 }
+
+// Statuses a record may have, strongest first: an archive's statement about an advisory takes
+// the strongest of its programs' (one program affected makes the archive affected).
+var statusRank = map[string]int{"affected": 4, "under_investigation": 3, "fixed": 2, "not_affected": 1}
 
 // Level is how deep govulncheck found an advisory in a program.
 type Level int
@@ -89,15 +113,28 @@ type Finding struct {
 	Level   Level
 	Symbols []string
 	Record  *Record
-	// NamesPackages: the advisory names its vulnerable packages, so govulncheck can tell whether
-	// the vulnerable code is in a program
-	NamesPackages bool
-	packages      []string // the packages of Symbols
+	// Scanner is govulncheck's own OpenVEX statement about the advisory in this program
+	Scanner ScannerVerdict
 }
 
-// Passes says whether the gate lets this finding through.
-func (f *Finding) Passes() bool {
-	return f.Level < Symbol || (f.Record != nil && f.Record.Status == "not_affected")
+// ScannerVerdict is govulncheck's OpenVEX status for an advisory in one program.
+type ScannerVerdict struct {
+	Status        string
+	Justification string
+	Impact        string
+}
+
+// Problem says why the gate stops this finding, or "" when it lets it through.
+func (f *Finding) Problem() string {
+	switch {
+	case f.Level < Symbol:
+		return ""
+	case f.Record == nil:
+		return "FAILS THE GATE: no record"
+	case f.Record.Status == "not_affected":
+		return "FAILS THE GATE: recorded not_affected, but govulncheck finds its vulnerable symbols in the program"
+	}
+	return ""
 }
 
 // Program is one scanned Go program, under every name it is shipped as.
@@ -105,6 +142,9 @@ type Program struct {
 	Names    []string
 	Path     string
 	Findings []*Finding
+	// Modules are the module versions it links ("path@version", the standard library as
+	// stdlib@vX.Y.Z), from its build information
+	Modules map[string]bool
 }
 
 func main() {
@@ -127,6 +167,8 @@ against the Go vulnerability database (--db: a directory of OSV reports, or a UR
 https://vuln.go.dev), prints a table of findings per program (reachable: the vulnerable function
 is in the program; imported-only: only its package or module), and fails when a reachable
 finding has no "not_affected" record (--records: third_party/<tool>/advisories.json).
+With --check-records, checks the records files given instead, in the workspace (the current
+directory): each fixed record's patch exists and is applied, its test exists.
 With --vex OUT (one archive), also writes the archive's OpenVEX document when the gate passes;
 --quiet then prints the table only when it fails.
 Exit status: 0 the gate passed, 1 it failed, 2 bad input or a scan that could not run.
@@ -140,12 +182,21 @@ Exit status: 0 the gate passed, 1 it failed, 2 bad input or a scan that could no
 	fs.Var(&recordFiles, "records", "a records file (repeatable)")
 	vexOut := fs.String("vex", "", "write the OpenVEX document of the one archive given here")
 	quiet := fs.Bool("quiet", false, "print the findings only when the gate fails")
+	checkRecords := fs.Bool("check-records", false, "check the records files given as arguments against the workspace (the current directory) instead: a fixed record's patch exists and is applied (named in MODULE.bazel or a go_graph.json), its test exists")
 	dbVersion := fs.String("db-version", "", "a file holding the database's module version (a pseudo-version dates the snapshot: the OpenVEX documents' time)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2
+	}
+	if *checkRecords {
+		if err := checkRecordFiles(fs.Args()); err != nil {
+			fmt.Fprintln(stderr, "vulncheck: --check-records:", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "vulncheck: %d records files checked\n", fs.NArg())
+		return 0
 	}
 	if fs.NArg() == 0 {
 		fmt.Fprintln(stderr, "vulncheck: no archive or program given (--help)")
@@ -212,7 +263,7 @@ Exit status: 0 the gate passed, 1 it failed, 2 bad input or a scan that could no
 		return 2
 	}
 	var table bytes.Buffer
-	passed := report(&table, programs)
+	passed := report(&table, programs, records, *vexOut == "")
 	if !passed || !*quiet {
 		stdout.Write(table.Bytes())
 	}
@@ -309,9 +360,81 @@ func newestReport(dir string) (time.Time, error) {
 
 type recordKey struct{ id, module, version string }
 
+// goTestExists says whether a Go test file holds the test name: "TestX" a function, "TestX/y" a
+// subtest y of it (t.Run("y", ...) in the file).
+func goTestExists(data []byte, name string) bool {
+	fn, sub, _ := strings.Cut(name, "/")
+	if !regexp.MustCompile(`(?m)^func ` + regexp.QuoteMeta(fn) + `\(t \*testing\.T\)`).Match(data) {
+		return false
+	}
+	return sub == "" || bytes.Contains(data, []byte(`t.Run("`+sub+`",`))
+}
+
+// checkRecordFiles checks records files in the workspace: each is valid, and each fixed record
+// names a patch that exists and is applied (MODULE.bazel or a go_graph.json names it, as
+// //<package>:<file>) and a test that exists: "<file>:<TestName>" a Go test function of the
+// file ("<file>:<TestName>/<subtest>" a subtest of it), or "<file>:<scenario>" a string a script
+// holds.
+func checkRecordFiles(files []string) error {
+	if len(files) == 0 {
+		return errors.New("no records file given")
+	}
+	records, err := readRecords(files)
+	if err != nil {
+		return err
+	}
+	appliers, _ := filepath.Glob("third_party/*/go_graph.json")
+	more, _ := filepath.Glob("third_party/*/*/go_graph.json")
+	var applied bytes.Buffer
+	for _, f := range append(append([]string{"MODULE.bazel"}, appliers...), more...) {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return fmt.Errorf("%v (run it in the workspace's root)", err)
+		}
+		applied.Write(data)
+	}
+	var problems []string
+	for _, r := range records {
+		if r.Status != "fixed" {
+			continue
+		}
+		where := fmt.Sprintf("%s: %s", r.file, r.ID)
+		if _, err := os.Stat(r.Patch); err != nil {
+			problems = append(problems, fmt.Sprintf("%s: patch: %v", where, err))
+		} else if label := "//" + filepath.Dir(r.Patch) + ":" + filepath.Base(r.Patch); !bytes.Contains(applied.Bytes(), []byte(`"`+label+`"`)) {
+			problems = append(problems, fmt.Sprintf("%s: patch %s is not applied (neither MODULE.bazel nor a go_graph.json names %s)", where, r.Patch, label))
+		}
+		file, name, ok := strings.Cut(r.Test, ":")
+		if !ok || name == "" {
+			problems = append(problems, fmt.Sprintf("%s: test %q is not <file>:<test>", where, r.Test))
+			continue
+		}
+		data, err := os.ReadFile(file)
+		switch {
+		case err != nil:
+			problems = append(problems, fmt.Sprintf("%s: test: %v", where, err))
+		case strings.HasSuffix(file, ".go") && !goTestExists(data, name):
+			problems = append(problems, fmt.Sprintf("%s: %s has no test %s (func TestX(t *testing.T), a subtest t.Run(\"y\", ...) of it as TestX/y)", where, file, name))
+		case !strings.HasSuffix(file, ".go") && !bytes.Contains(data, []byte(name)):
+			problems = append(problems, fmt.Sprintf("%s: %s does not hold %q", where, file, name))
+		}
+	}
+	sort.Strings(problems)
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "\n  "))
+	}
+	return nil
+}
+
 func readRecords(files []string) (map[recordKey]*Record, error) {
 	out := map[recordKey]*Record{}
+	read := map[string]bool{}
 	for _, file := range files {
+		// a file of records several parts share (third_party/go_advisories.json) comes once per part
+		if read[filepath.Clean(file)] {
+			continue
+		}
+		read[filepath.Clean(file)] = true
 		data, err := os.ReadFile(file)
 		if err != nil {
 			return nil, err
@@ -332,10 +455,18 @@ func readRecords(files []string) (map[recordKey]*Record, error) {
 				return nil, fmt.Errorf("%s: id, module and version are required", where)
 			case strings.TrimSpace(r.Why) == "":
 				return nil, fmt.Errorf("%s: says no why", where)
+			case statusRank[r.Status] == 0:
+				return nil, fmt.Errorf("%s: status %q: want fixed, affected, under_investigation or not_affected", where, r.Status)
 			case r.Status == "not_affected" && !vex.Justification(r.Justification).Valid():
 				return nil, fmt.Errorf("%s: not_affected needs an OpenVEX justification, not %q", where, r.Justification)
-			case r.Status != "not_affected" && r.Status != "affected" && r.Status != "fixed":
-				return nil, fmt.Errorf("%s: status %q: want not_affected, affected or fixed", where, r.Status)
+			case r.Status != "not_affected" && r.Justification != "":
+				return nil, fmt.Errorf("%s: a justification belongs to not_affected only", where)
+			case r.Status == "fixed" && (r.Patch == "" || r.Test == ""):
+				return nil, fmt.Errorf("%s: fixed names the patch of ours (patch) and the test that reproduces the flaw (test)", where)
+			case r.Status != "fixed" && (r.Patch != "" || r.Test != ""):
+				return nil, fmt.Errorf("%s: patch and test belong to fixed only", where)
+			case r.CVSS < 0 || r.CVSS > 10:
+				return nil, fmt.Errorf("%s: cvss %v: a CVSS base score is 0.1-10 (leave it out where the advisory states none)", where, r.CVSS)
 			}
 			k := recordKey{r.ID, r.Module, r.Version}
 			if old, dup := out[k]; dup {
@@ -354,7 +485,8 @@ func collect(args []string, scratch string) ([]*Program, error) {
 	bySum := map[string]*Program{}
 	var order []*Program
 	add := func(name, path string) error {
-		if _, err := buildinfo.ReadFile(path); err != nil {
+		bi, err := buildinfo.ReadFile(path)
+		if err != nil {
 			return nil // not a Go program
 		}
 		data, err := os.ReadFile(path)
@@ -367,7 +499,7 @@ func collect(args []string, scratch string) ([]*Program, error) {
 			p.Names = append(p.Names, name)
 			return nil
 		}
-		p := &Program{Names: []string{name}, Path: path}
+		p := &Program{Names: []string{name}, Path: path, Modules: modules(bi)}
 		bySum[key] = p
 		order = append(order, p)
 		return nil
@@ -392,6 +524,24 @@ func collect(args []string, scratch string) ([]*Program, error) {
 		}
 	}
 	return order, nil
+}
+
+// modules lists the module versions a program links, as govulncheck names them: the standard
+// library as stdlib@v<go version>, a replaced module under its own path at its replacement's
+// version.
+func modules(bi *buildinfo.BuildInfo) map[string]bool {
+	out := map[string]bool{"stdlib@v" + strings.TrimPrefix(bi.GoVersion, "go"): true}
+	if bi.Main.Path != "" {
+		out[bi.Main.Path+"@"+bi.Main.Version] = true
+	}
+	for _, d := range bi.Deps {
+		v := d.Version
+		if d.Replace != nil {
+			v = d.Replace.Version
+		}
+		out[d.Path+"@"+v] = true
+	}
+	return out
 }
 
 // unpack writes the executable regular files of a .tar.zst into dir and returns their names.
@@ -450,16 +600,9 @@ type message struct {
 		DBLastModified time.Time `json:"db_last_modified"`
 	} `json:"config"`
 	OSV *struct {
-		ID       string   `json:"id"`
-		Aliases  []string `json:"aliases"`
-		Summary  string   `json:"summary"`
-		Affected []struct {
-			EcosystemSpecific struct {
-				Imports []struct {
-					Path string `json:"path"`
-				} `json:"imports"`
-			} `json:"ecosystem_specific"`
-		} `json:"affected"`
+		ID      string   `json:"id"`
+		Aliases []string `json:"aliases"`
+		Summary string   `json:"summary"`
 	} `json:"osv"`
 	Finding *struct {
 		OSV          string `json:"osv"`
@@ -474,18 +617,31 @@ type message struct {
 	} `json:"finding"`
 }
 
-// scan runs govulncheck over one program and folds its findings per advisory; it also returns
-// the database's last modification time.
-func scan(govulncheck, db, program string) ([]*Finding, time.Time, error) {
-	cmd := exec.Command(govulncheck, "-mode=binary", "-format=json", "-db", db, program)
+// govulncheck runs the scanner over one program in binary mode with the given output format.
+func govulncheck(command, db, program, format string) ([]byte, error) {
+	cmd := exec.Command(command, "-mode=binary", "-format="+format, "-db", db, program)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		return nil, time.Time{}, fmt.Errorf("%s: %v: %s", govulncheck, err, strings.TrimSpace(stderr.String()))
+		return nil, fmt.Errorf("%s -format=%s: %v: %s", command, format, err, strings.TrimSpace(stderr.String()))
 	}
-	dec := json.NewDecoder(&stdout)
+	return stdout.Bytes(), nil
+}
+
+// scan runs govulncheck over one program and folds its findings per advisory, each with
+// govulncheck's own OpenVEX verdict; it also returns the database's last modification time.
+func scan(command, db, program string) ([]*Finding, time.Time, error) {
+	out, err := govulncheck(command, db, program, "json")
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(out))
 	byID := map[string]*Finding{}
-	osvs := map[string]*Finding{}
+	type osvInfo struct {
+		aliases []string
+		summary string
+	}
+	osvs := map[string]osvInfo{}
 	var dbTime time.Time
 	for {
 		var m message
@@ -498,11 +654,7 @@ func scan(govulncheck, db, program string) ([]*Finding, time.Time, error) {
 			dbTime = m.Config.DBLastModified
 		}
 		if m.OSV != nil {
-			o := &Finding{Aliases: m.OSV.Aliases, Summary: m.OSV.Summary}
-			for _, a := range m.OSV.Affected {
-				o.NamesPackages = o.NamesPackages || len(a.EcosystemSpecific.Imports) > 0
-			}
-			osvs[m.OSV.ID] = o
+			osvs[m.OSV.ID] = osvInfo{m.OSV.Aliases, m.OSV.Summary}
 		}
 		if m.Finding == nil || len(m.Finding.Trace) == 0 {
 			continue
@@ -531,53 +683,56 @@ func scan(govulncheck, db, program string) ([]*Finding, time.Time, error) {
 				sym = t.Package + "." + strings.TrimPrefix(t.Receiver, "*") + "." + t.Function
 			}
 			f.Symbols = appendNew(f.Symbols, sym)
-			f.packages = appendNew(f.packages, t.Package)
 		}
 	}
-	var out []*Finding
-	for id, f := range byID {
-		if o := osvs[id]; o != nil {
-			f.Aliases, f.Summary, f.NamesPackages = o.Aliases, o.Summary, o.NamesPackages
-		}
-		sort.Strings(f.Symbols)
-		out = append(out, f)
-	}
-	if err := confirmSymbols(program, out); err != nil {
+	verdicts, err := scannerVEX(command, db, program)
+	if err != nil {
 		return nil, time.Time{}, err
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out, dbTime, nil
+	var findings []*Finding
+	for id, f := range byID {
+		f.Aliases, f.Summary = osvs[id].aliases, osvs[id].summary
+		sort.Strings(f.Symbols)
+		v, ok := verdicts[id]
+		// govulncheck's OpenVEX says affected exactly when it finds a vulnerable symbol: the two
+		// outputs of the same scan must agree, or this tool misreads one of them
+		if !ok || (v.Status == "affected") != (f.Level == Symbol) {
+			return nil, time.Time{}, fmt.Errorf("%s: govulncheck's OpenVEX says %q for %s, its JSON a %s-level finding", program, v.Status, id, f.Level)
+		}
+		f.Scanner = v
+		findings = append(findings, f)
+	}
+	if len(verdicts) != len(findings) {
+		return nil, time.Time{}, fmt.Errorf("%s: govulncheck's OpenVEX has %d statements, its JSON %d advisories", program, len(verdicts), len(findings))
+	}
+	sort.Slice(findings, func(i, j int) bool { return findings[i].ID < findings[j].ID })
+	return findings, dbTime, nil
 }
 
-// confirmSymbols checks govulncheck's symbol findings against the program itself. Our programs
-// are linked with --strip-all (reproducibility: zig would keep its cache paths otherwise), which
-// removes the symbol table govulncheck needs to find function names; it then reports every
-// vulnerable symbol of every affected module version as found ("go.mod-level precision", its
-// source says). The names are still in the program — the Go runtime's function name table and
-// its type names, inlined functions included — so a finding none of whose vulnerable packages
-// appears there as "<package>." is lowered to a module-level one: the module is linked, its
-// vulnerable packages are not.
-func confirmSymbols(program string, findings []*Finding) error {
-	var data []byte
-	for _, f := range findings {
-		if f.Level != Symbol {
-			continue
-		}
-		if data == nil {
-			var err error
-			if data, err = os.ReadFile(program); err != nil {
-				return err
-			}
-		}
-		present := false
-		for _, p := range f.packages {
-			present = present || bytes.Contains(data, []byte(p+"."))
-		}
-		if !present {
-			f.Level, f.Symbols = Module, nil
-		}
+// scannerVEX is govulncheck's own OpenVEX document of a program: its status per advisory.
+func scannerVEX(command, db, program string) (map[string]ScannerVerdict, error) {
+	out, err := govulncheck(command, db, program, "openvex")
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	var doc struct {
+		Statements []struct {
+			Vulnerability struct {
+				Name string `json:"name"`
+			} `json:"vulnerability"`
+			Status        string `json:"status"`
+			Justification string `json:"justification"`
+			Impact        string `json:"impact_statement"`
+		} `json:"statements"`
+	}
+	if err := json.Unmarshal(out, &doc); err != nil {
+		return nil, fmt.Errorf("reading govulncheck's OpenVEX: %w", err)
+	}
+	verdicts := map[string]ScannerVerdict{}
+	for _, st := range doc.Statements {
+		verdicts[st.Vulnerability.Name] = ScannerVerdict{st.Status, st.Justification, st.Impact}
+	}
+	return verdicts, nil
 }
 
 func appendNew(list []string, s string) []string {
@@ -589,20 +744,21 @@ func appendNew(list []string, s string) []string {
 	return append(list, s)
 }
 
-// report prints the table and the findings; it returns whether the gate passed.
-func report(w io.Writer, programs []*Program) bool {
+// report prints the table and the findings, then the records that apply to the programs without
+// a finding of govulncheck's (an advisory its database does not hold, a part that is not a Go
+// module) and the stale ones (a Go module version no program links: decide them again); it
+// returns whether the gate passed. strict: a stale record fails the gate (the gate over every
+// archive, which every record must be about).
+func report(w io.Writer, programs []*Program, records map[recordKey]*Record, strict bool) bool {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PROGRAM\tREACHABLE\tIMPORTED-ONLY\tFIXED BY")
-	reachable, recorded, imported, failed := 0, 0, 0, 0
+	fmt.Fprintln(tw, "PROGRAM\tSYMBOL\tPACKAGE\tMODULE\tFIXED BY")
+	bySymbol := map[string]int{}
+	imported, failed := 0, 0
 	for _, p := range programs {
-		r, i := 0, 0
+		var n [3]int
 		var fixes []string
 		for _, f := range p.Findings {
-			if f.Level == Symbol {
-				r++
-			} else {
-				i++
-			}
+			n[f.Level]++
 			fix := "no fix"
 			if f.Fixed != "" {
 				fix = f.Module + "@" + f.Fixed
@@ -616,9 +772,9 @@ func report(w io.Writer, programs []*Program) bool {
 		if len(fixes) == 0 {
 			fixes = []string{"-"}
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\n", p.Names[0], r, i, strings.Join(fixes, ", "))
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\n", p.Names[0], n[Symbol], n[Package], n[Module], strings.Join(fixes, ", "))
 		for _, n := range p.Names[1:] {
-			fmt.Fprintf(tw, "%s\t(same program)\t\t\n", n)
+			fmt.Fprintf(tw, "%s\t(same program)\t\t\t\n", n)
 		}
 	}
 	tw.Flush()
@@ -628,39 +784,87 @@ func report(w io.Writer, programs []*Program) bool {
 		}
 		fmt.Fprintf(w, "\n%s:\n", p.Names[0])
 		for _, f := range p.Findings {
-			kind := "imported-only (" + f.Level.String() + ")"
+			kind := "not called: its " + f.Level.String() + " only (govulncheck: " + f.Scanner.Status + ", " + f.Scanner.Justification + ")"
 			if f.Level == Symbol {
-				kind = "reachable: " + strings.Join(f.Symbols, ", ")
+				kind = "vulnerable symbols in the program: " + strings.Join(f.Symbols, ", ")
 			}
 			fixed := f.Fixed
 			if fixed == "" {
 				fixed = "none"
 			}
 			verdict := ""
-			switch {
-			case f.Record != nil:
+			if f.Record != nil {
 				verdict = fmt.Sprintf(" [recorded %s: %s (%s)]", f.Record.Status, f.Record.Why, f.Record.file)
-			case !f.Passes():
-				verdict = " [FAILS THE GATE: no record]"
+			}
+			if problem := f.Problem(); problem != "" {
+				verdict += " [" + problem + "]"
+				failed++
 			}
 			fmt.Fprintf(w, "  %s %s %s@%s, fixed in %s: %s%s\n    %s\n", f.ID, strings.Join(f.Aliases, " "), f.Module, f.Version, fixed, kind, verdict, f.Summary)
 			switch {
-			case f.Level == Symbol && f.Passes():
-				reachable++
-				recorded++
-			case f.Level == Symbol:
-				reachable++
-				failed++
-			default:
+			case f.Level < Symbol:
 				imported++
+			case f.Record != nil && f.Problem() == "":
+				bySymbol[f.Record.Status]++
 			}
+		}
+	}
+	applying, stale := applyingRecords(programs, records)
+	if len(applying) > 0 {
+		fmt.Fprintln(w, "\nrecords of advisories govulncheck does not report in these programs (not in its database, or a part that is not a Go module):")
+		for _, r := range applying {
+			fmt.Fprintf(w, "  %s %s %s@%s: %s: %s (%s)\n", r.ID, strings.Join(r.Aliases, " "), r.Module, r.Version, r.Status, r.Why, r.file)
+		}
+	}
+	if len(stale) > 0 {
+		fmt.Fprintln(w, "\nstale records (their module version is in no program given: decide them again for the version shipped):")
+		for _, r := range stale {
+			fmt.Fprintf(w, "  %s %s@%s: %s (%s)\n", r.ID, r.Module, r.Version, r.Status, r.file)
+		}
+		if strict {
+			failed += len(stale)
 		}
 	}
 	status := "PASS"
 	if failed > 0 {
 		status = "FAIL"
 	}
-	fmt.Fprintf(w, "\nGATE: %s: %d Go programs, %d reachable findings (%d recorded not_affected, %d without a record), %d imported-only\n",
-		status, len(programs), reachable, recorded, failed, imported)
+	symbols := bySymbol["fixed"] + bySymbol["affected"] + bySymbol["under_investigation"] + failed
+	fmt.Fprintf(w, "\nGATE: %s: %d Go programs, %d findings with vulnerable symbols in the program (%d fixed by a patch of ours, %d affected, %d under investigation, %d failing), %d not called (package or module only), %d more records apply\n",
+		status, len(programs), symbols, bySymbol["fixed"], bySymbol["affected"], bySymbol["under_investigation"], failed, imported, len(applying))
 	return failed == 0
+}
+
+// isGoModule tells a Go module's path ("example.com/m", "stdlib") from a part's name ("crun").
+func isGoModule(module string) bool {
+	return module == "stdlib" || strings.Contains(module, "/")
+}
+
+// applyingRecords returns the records that apply to programs without a finding of theirs — a Go
+// module version some program links, or a part that is not a Go module — and the stale ones: a
+// Go module version no program links. Sorted by advisory.
+func applyingRecords(programs []*Program, records map[recordKey]*Record) (applying, stale []*Record) {
+	found := map[recordKey]bool{}
+	linked := map[string]bool{}
+	for _, p := range programs {
+		for _, f := range p.Findings {
+			found[recordKey{f.ID, f.Module, f.Version}] = true
+		}
+		for m := range p.Modules {
+			linked[m] = true
+		}
+	}
+	for k, r := range records {
+		switch {
+		case found[k]:
+		case !isGoModule(r.Module) || linked[r.Module+"@"+r.Version]:
+			applying = append(applying, r)
+		default:
+			stale = append(stale, r)
+		}
+	}
+	for _, l := range [][]*Record{applying, stale} {
+		sort.Slice(l, func(i, j int) bool { return l[i].ID+l[i].Module < l[j].ID+l[j].Module })
+	}
+	return applying, stale
 }

@@ -13,19 +13,23 @@ import (
 	"github.com/openvex/go-vex/pkg/vex"
 
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/filehash"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/severity"
 )
 
 // The OpenVEX document of one release archive: a statement per advisory known against what it
-// ships, each from govulncheck's findings in its Go programs and the records of its parts.
+// ships, built on govulncheck's own OpenVEX verdict for each of its Go programs and the records of
+// its parts:
 //
-//   - a finding with a record: the record's status (not_affected with its justification and why;
-//     affected with why as the action statement);
-//   - a finding without a record whose vulnerable code is not in the program (govulncheck found
-//     only the package or module, and the advisory names its vulnerable packages): not_affected,
-//     vulnerable_code_not_present;
-//   - any other finding: affected (a reachable one also fails the gate, so no release carries it),
-//     or under_investigation when the advisory names no package to look for;
-//   - a record with status fixed (a patch of ours, e.g. crun's): fixed.
+//   - a finding with a record: the record's status (fixed: our patch and the test that reproduces
+//     the flaw; affected: why, as the action statement; not_affected: its justification, only
+//     where govulncheck finds no vulnerable symbol — the gate refuses the claim otherwise);
+//   - a finding without a record: govulncheck's verdict (not_affected with its justification;
+//     a finding govulncheck calls affected has failed the gate, so no document carries it);
+//   - a record without a finding (an advisory govulncheck's database does not hold, in a module
+//     version a program links, or a part that is not a Go program, e.g. crun): its status.
+//
+// Where the archive's programs differ, the strongest status counts (affected, then
+// under_investigation, fixed, not_affected).
 
 // archiveName is <bundle>-linux-<arch>.tar.zst; its top directory <tool>-v<version>/.
 var archiveName = regexp.MustCompile(`^(.+)-linux-([a-z0-9]+)\.tar\.zst$`)
@@ -71,21 +75,27 @@ func writeVEX(out, archive string, files []string, programs []*Program, records 
 		return err
 	}
 	byID := map[string]*vex.Statement{}
+	rank := map[string]int{}
 	var order []string
-	add := func(id string, aliases []string, sub string, fill func(*vex.Statement)) {
+	// add puts a subcomponent under the advisory's statement; fill sets the statement's status
+	// when it is stronger than what the statement says so far
+	add := func(id string, aliases []string, sub string, status string, fill func(*vex.Statement)) {
 		st := byID[id]
 		if st == nil {
+			st = &vex.Statement{Products: []vex.Product{{Component: prod}}}
+			byID[id] = st
+			order = append(order, id)
+		}
+		if statusRank[status] > rank[id] {
+			rank[id] = statusRank[status]
+			subs := st.Products[0].Subcomponents
+			*st = vex.Statement{Products: []vex.Product{{Component: prod, Subcomponents: subs}}}
 			var al []vex.VulnerabilityID
 			for _, a := range aliases {
 				al = append(al, vex.VulnerabilityID(a))
 			}
-			st = &vex.Statement{
-				Vulnerability: vex.Vulnerability{Name: vex.VulnerabilityID(id), Aliases: al},
-				Products:      []vex.Product{{Component: prod}},
-			}
+			st.Vulnerability = vex.Vulnerability{Name: vex.VulnerabilityID(id), Aliases: al}
 			fill(st)
-			byID[id] = st
-			order = append(order, id)
 		}
 		for _, s := range st.Products[0].Subcomponents {
 			if s.ID == sub {
@@ -97,48 +107,34 @@ func writeVEX(out, archive string, files []string, programs []*Program, records 
 	for _, p := range programs {
 		for _, f := range p.Findings {
 			f := f
-			add(f.ID, f.Aliases, modulePURL(f.Module, f.Version), func(st *vex.Statement) {
-				switch {
-				case f.Record != nil && f.Record.Status == "not_affected":
-					st.Status = vex.StatusNotAffected
-					st.Justification = vex.Justification(f.Record.Justification)
-					st.ImpactStatement = f.Record.Why
-				case f.Record != nil:
-					st.Status = vex.StatusAffected
-					st.ActionStatement = f.Record.Why
-				case f.Level < Symbol && f.NamesPackages:
-					st.Status = vex.StatusNotAffected
-					st.Justification = vex.VulnerableCodeNotPresent
-					st.ImpactStatement = fmt.Sprintf("govulncheck (binary mode): the advisory's vulnerable functions are not in the program, only its %s", f.Level)
-				case f.Level < Symbol:
-					st.Status = vex.StatusUnderInvestigation
-					st.StatusNotes = "the advisory names no vulnerable package or function to look for in the program"
-				default:
-					st.Status = vex.StatusAffected
-					st.ActionStatement = "the vulnerable function is in the program: " + strings.Join(f.Symbols, ", ")
-				}
+			if f.Record != nil {
+				add(f.ID, f.Aliases, modulePURL(f.Module, f.Version), f.Record.Status, func(st *vex.Statement) { fromRecord(st, f.Record) })
+				continue
+			}
+			if f.Scanner.Status != "not_affected" {
+				return fmt.Errorf("%s: %s has no record and govulncheck says %s", p.Names[0], f.ID, f.Scanner.Status)
+			}
+			add(f.ID, f.Aliases, modulePURL(f.Module, f.Version), "not_affected", func(st *vex.Statement) {
+				st.Status = vex.StatusNotAffected
+				st.Justification = vex.Justification(f.Scanner.Justification)
+				st.ImpactStatement = fmt.Sprintf("govulncheck -mode=binary: %s (only the vulnerable %s is in the program, none of its vulnerable functions)", f.Scanner.Impact, f.Level)
 			})
 		}
 	}
-	var fixed []*Record
-	for _, r := range records {
-		if r.Status == "fixed" {
-			fixed = append(fixed, r)
-		}
-	}
-	sort.Slice(fixed, func(i, j int) bool { return fixed[i].ID < fixed[j].ID })
-	for _, r := range fixed {
+	applying, _ := applyingRecords(programs, records)
+	for _, r := range applying {
 		r := r
-		add(r.ID, r.Aliases, "pkg:generic/"+r.Module+"@"+r.Version, func(st *vex.Statement) {
-			st.Status = vex.StatusFixed
-			st.StatusNotes = r.Why
-		})
+		sub := "pkg:generic/" + r.Module + "@" + r.Version
+		if isGoModule(r.Module) {
+			sub = modulePURL(r.Module, r.Version)
+		}
+		add(r.ID, r.Aliases, sub, r.Status, func(st *vex.Statement) { fromRecord(st, r) })
 	}
 	sort.Strings(order)
 	doc := vex.New()
 	doc.ID = "https://github.com/rootless-static-toolkits/rootless-static-toolkits/vex/" + strings.TrimSuffix(filepath.Base(archive), ".tar.zst")
 	doc.Author = "rootless-static-toolkits"
-	doc.Tooling = "tools/vulncheck (govulncheck in binary mode, records of third_party/*/advisories.json)"
+	doc.Tooling = "tools/vulncheck (govulncheck -mode=binary -format=openvex per program, records of third_party/*/advisories.json)"
 	ts := dbTime.UTC()
 	doc.Timestamp = &ts
 	for _, id := range order {
@@ -160,4 +156,31 @@ func writeVEX(out, archive string, files []string, programs []*Program, records 
 		return err
 	}
 	return os.Rename(tmp, out)
+}
+
+// fromRecord fills a statement from a record of ours.
+func fromRecord(st *vex.Statement, r *Record) {
+	upstream := ""
+	if r.Upstream != "" {
+		upstream = " (upstream: " + r.Upstream + ")"
+	}
+	switch r.Status {
+	case "fixed":
+		st.Status = vex.StatusFixed
+		st.StatusNotes = fmt.Sprintf("fixed by our patch %s%s; the test %s reproduces the flaw and passes only with the patch: %s", r.Patch, upstream, r.Test, r.Why)
+	case "affected":
+		st.Status = vex.StatusAffected
+		score := "(no CVSS score here: the database states none, and the advisory itself is not reachable)"
+		if r.CVSS > 0 {
+			score = severity.Note(r.CVSS)
+		}
+		st.ActionStatement = fmt.Sprintf("%s %s%s", r.Why, score, upstream)
+	case "under_investigation":
+		st.Status = vex.StatusUnderInvestigation
+		st.StatusNotes = r.Why
+	case "not_affected":
+		st.Status = vex.StatusNotAffected
+		st.Justification = vex.Justification(r.Justification)
+		st.ImpactStatement = r.Why
+	}
 }

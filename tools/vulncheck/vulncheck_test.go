@@ -3,6 +3,7 @@ package main
 import (
 	"archive/tar"
 	"bytes"
+	"debug/elf"
 	"fmt"
 	"os"
 	"os/exec"
@@ -18,8 +19,9 @@ import (
 )
 
 // tool finds a program the test runs: under Bazel from the runfiles (env holds its rlocationpath),
-// under `go test` built here with the go command from the module that pins it.
-func tool(t *testing.T, env, moduleDir, pkg string) string {
+// under `go test` built here with the go command from the module that pins it (with more build
+// flags, if any).
+func tool(t *testing.T, env, moduleDir, pkg string, flags ...string) string {
 	t.Helper()
 	if loc := os.Getenv(env); loc != "" {
 		p, err := runfiles.Rlocation(loc)
@@ -29,7 +31,7 @@ func tool(t *testing.T, env, moduleDir, pkg string) string {
 		return p
 	}
 	out := filepath.Join(t.TempDir(), filepath.Base(pkg))
-	cmd := exec.Command("go", "build", "-o", out, pkg)
+	cmd := exec.Command("go", append(append([]string{"build", "-o", out}, flags...), pkg)...)
 	cmd.Dir = moduleDir
 	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=readonly")
 	if b, err := cmd.CombinedOutput(); err != nil {
@@ -50,6 +52,12 @@ func fixtures(t *testing.T) (govulncheck, planted, db string) {
 		db = filepath.Dir(p)
 	}
 	return
+}
+
+// strippedPlanted is the planted program without a symbol table, as the shipped programs are
+// (under Bazel: built as they are, static through zig; under go test: -ldflags=-s).
+func strippedPlanted(t *testing.T) string {
+	return tool(t, "PLANTED_STRIPPED", ".", "./testdata/planted", "-ldflags=-s -w")
 }
 
 func gate(t *testing.T, args ...string) (int, string) {
@@ -91,17 +99,17 @@ func mustAbs(t *testing.T, p string) string {
 	return a
 }
 
-func TestGateFailsOnPlantedReachableVulnerability(t *testing.T) {
+func TestGateFailsOnPlantedVulnerableSymbol(t *testing.T) {
 	govulncheck, planted, db := fixtures(t)
 	code, out := gate(t, "--govulncheck", govulncheck, "--db", db, planted)
 	if code != 1 {
-		t.Fatalf("exit %d, want 1 (a reachable finding without a record fails the gate)", code)
+		t.Fatalf("exit %d, want 1 (a vulnerable symbol without a record fails the gate)", code)
 	}
 	for _, want := range []string{
 		"GO-9999-0001 CVE-9999-0001 github.com/klauspost/compress@",
-		"reachable: github.com/klauspost/compress/zstd.NewReader [FAILS THE GATE: no record]",
-		"GO-9999-0002 CVE-9999-0002", "imported-only (module)",
-		"GATE: FAIL: 1 Go programs, 1 reachable findings (0 recorded not_affected, 1 without a record), 1 imported-only",
+		"vulnerable symbols in the program: github.com/klauspost/compress/zstd.NewReader [FAILS THE GATE: no record]",
+		"GO-9999-0002 CVE-9999-0002", "not called: its module only (govulncheck: not_affected, vulnerable_code_not_present)",
+		"GATE: FAIL: 1 Go programs, 1 findings with vulnerable symbols in the program (0 fixed by a patch of ours, 0 affected, 0 under investigation, 1 failing), 1 not called",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q", want)
@@ -109,25 +117,90 @@ func TestGateFailsOnPlantedReachableVulnerability(t *testing.T) {
 	}
 }
 
-func TestGatePassesWithNotAffectedRecordForThatVersionOnly(t *testing.T) {
+// What stock govulncheck sees: in the planted program with its symbol table, the vulnerable
+// function main calls and nothing of the advisory whose package is not linked; in the same
+// program stripped as ours are, only module versions, so both advisories come with "vulnerable
+// symbols found" — the finding our OpenVEX documents must not contradict.
+func TestStockGovulncheckOnPlantedPrograms(t *testing.T) {
+	govulncheck, planted, db := fixtures(t)
+	for program, want := range map[string]bool{planted: true, strippedPlanted(t): false} {
+		f, err := elf.Open(program)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := f.Section(".symtab") != nil; got != want {
+			t.Fatalf("%s: a symbol table: %v, want %v (the premise of this test)", program, got, want)
+		}
+		f.Close()
+	}
+	for _, c := range []struct {
+		program string
+		want    map[string]string // advisory -> govulncheck's OpenVEX status
+	}{
+		{planted, map[string]string{"GO-9999-0001": "affected", "GO-9999-0002": "not_affected"}},
+		{strippedPlanted(t), map[string]string{"GO-9999-0001": "affected", "GO-9999-0002": "affected"}},
+	} {
+		verdicts, err := scannerVEX(govulncheck, "file://"+mustAbs(t, db), c.program)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for id, want := range c.want {
+			if got := verdicts[id].Status; got != want {
+				t.Errorf("%s: govulncheck's OpenVEX says %q for %s, want %q", filepath.Base(c.program), got, id, want)
+			}
+		}
+		out, _ := exec.Command(govulncheck, "-mode=binary", "-format=json", "-db", "file://"+mustAbs(t, db), c.program).Output()
+		if !strings.Contains(string(out), `"function": "NewReader"`) {
+			t.Errorf("%s: govulncheck's JSON names no finding of zstd.NewReader", filepath.Base(c.program))
+		}
+	}
+	// the gate takes the stripped program's findings as they are: both need a record
+	stripped := strippedPlanted(t)
+	code, out := gate(t, "--govulncheck", govulncheck, "--db", db, stripped)
+	if code != 1 || !strings.Contains(out, "2 failing") || !strings.Contains(out, "github.com/klauspost/compress/s2.Encode [FAILS THE GATE: no record]") {
+		t.Errorf("exit %d on the stripped program: want 1 and both advisories failing", code)
+	}
+}
+
+func TestGateRecords(t *testing.T) {
 	govulncheck, planted, db := fixtures(t)
 	v := plantedVersion(t, govulncheck, planted, db)
-	record := func(version, status, justification string) string {
+	record := func(version, status, fields string) string {
 		return writeRecords(t, `{"records": [{"id": "GO-9999-0001", "module": "github.com/klauspost/compress", "version": "`+
-			version+`", "status": "`+status+`", "justification": "`+justification+`", "why": "the planted program only reads empty input"}]}`)
+			version+`", "status": "`+status+`", `+fields+` "why": "the planted program only reads empty input"}]}`)
 	}
-	code, out := gate(t, "--govulncheck", govulncheck, "--db", db, "--records", record(v, "not_affected", "vulnerable_code_cannot_be_controlled_by_adversary"), planted)
-	if code != 0 || !strings.Contains(out, "GATE: PASS: 1 Go programs, 1 reachable findings (1 recorded not_affected, 0 without a record)") ||
-		!strings.Contains(out, "[recorded not_affected: the planted program only reads empty input") {
-		t.Errorf("exit %d with a not_affected record of %s: want 0 and the record shown", code, v)
+	args := func(records string) []string {
+		return []string{"--govulncheck", govulncheck, "--db", db, "--records", records, planted}
 	}
-	// a record of another version (the pin moved since) does not apply
-	if code, _ := gate(t, "--govulncheck", govulncheck, "--db", db, "--records", record("v0.0.1", "not_affected", "vulnerable_code_cannot_be_controlled_by_adversary"), planted); code != 1 {
-		t.Errorf("exit %d with a record of another version: want 1", code)
+	// a claim the scanner refutes: the vulnerable symbol is in the program
+	code, out := gate(t, args(record(v, "not_affected", `"justification": "vulnerable_code_cannot_be_controlled_by_adversary",`))...)
+	if code != 1 || !strings.Contains(out, "[FAILS THE GATE: recorded not_affected, but govulncheck finds its vulnerable symbols in the program]") {
+		t.Errorf("exit %d with a not_affected record of a symbol govulncheck finds: want 1, the refutation shown", code)
 	}
-	// "affected" documents, it does not pass
-	if code, out := gate(t, "--govulncheck", govulncheck, "--db", db, "--records", record(v, "affected", ""), planted); code != 1 || !strings.Contains(out, "[recorded affected:") {
-		t.Errorf("exit %d with an affected record: want 1, the record shown", code)
+	// affected documents it (publish decides by its score); fixed names our patch and its test
+	if code, out := gate(t, args(record(v, "affected", `"cvss": 5.3,`))...); code != 0 || !strings.Contains(out, "[recorded affected:") ||
+		!strings.Contains(out, "GATE: PASS: 1 Go programs, 1 findings with vulnerable symbols in the program (0 fixed by a patch of ours, 1 affected, 0 under investigation, 0 failing)") {
+		t.Errorf("exit %d with an affected record: want 0, the record shown", code)
+	}
+	if code, _ := gate(t, args(record(v, "fixed", `"patch": "third_party/x/fix.patch", "test": "third_party/x/fix_test.go:TestFix",`))...); code != 0 {
+		t.Errorf("exit %d with a fixed record: want 0", code)
+	}
+	// a record of another version (the pin moved since) does not apply, and is stale
+	if code, out := gate(t, args(record("v0.0.1", "fixed", `"patch": "p", "test": "t",`))...); code != 1 ||
+		!strings.Contains(out, "stale records (their module version is in no program given") || !strings.Contains(out, "[FAILS THE GATE: no record]") {
+		t.Errorf("exit %d with a record of another version: want 1, the record listed stale", code)
+	}
+	for name, body := range map[string]string{
+		"fixed without test":       record(v, "fixed", `"patch": "p",`),
+		"affected cvss above 10":   record(v, "affected", `"cvss": 11,`),
+		"patch on affected":        record(v, "affected", `"cvss": 5, "patch": "p",`),
+		"justification on fixed":   record(v, "fixed", `"patch": "p", "test": "t", "justification": "vulnerable_code_not_present",`),
+		"unknown status":           record(v, "mitigated", ``),
+		"not_affected unjustified": record(v, "not_affected", ``),
+	} {
+		if code, _ := gate(t, args(body)...); code != 2 {
+			t.Errorf("%s: exit %d, want 2", name, code)
+		}
 	}
 }
 
@@ -179,7 +252,7 @@ func TestGateScansTheGoProgramsOfAnArchiveOnce(t *testing.T) {
 		t.Fatalf("exit %d, want 1", code)
 	}
 	for _, want := range []string{
-		`(?m)^bundle-linux-amd64:bundle-v1/bin/planted +1 +1 +github.com/klauspost/compress@v1.99.0$`,
+		`(?m)^bundle-linux-amd64:bundle-v1/bin/planted +1 +0 +1 +github.com/klauspost/compress@v1.99.0$`,
 		`(?m)^bundle-linux-amd64:bundle-v1/lib/helper/planted-again +\(same program\)`,
 		`GATE: FAIL: 1 Go programs,`,
 	} {
@@ -225,10 +298,14 @@ func TestVEXOfAnArchive(t *testing.T) {
 	}
 
 	records := writeRecords(t, `{"records": [
-	  {"id": "GO-9999-0001", "module": "github.com/klauspost/compress", "version": "`+v+`", "status": "not_affected",
-	   "justification": "vulnerable_code_cannot_be_controlled_by_adversary", "why": "the planted program only reads empty input"},
+	  {"id": "GO-9999-0001", "module": "github.com/klauspost/compress", "version": "`+v+`", "status": "fixed",
+	   "patch": "third_party/compress/fix.patch", "test": "third_party/compress/fix_test.go:TestFix", "why": "NewReader checks its input"},
+	  {"id": "CVE-9999-0004", "module": "github.com/klauspost/compress", "version": "`+v+`", "status": "affected", "cvss": 4.2,
+	   "why": "not in the database: recorded by us"},
+	  {"id": "CVE-9999-0005", "module": "github.com/klauspost/compress", "version": "v0.0.1", "status": "affected", "cvss": 4.2,
+	   "why": "another version: not shipped in this archive"},
 	  {"id": "CVE-9999-0003", "module": "crun", "version": "1.21", "status": "fixed", "aliases": ["GHSA-xxxx-yyyy-zzzz"],
-	   "why": "third_party/crun/cve-9999-0003.patch"}]}`)
+	   "patch": "third_party/crun/cve-9999-0003.patch", "test": "third_party/crun/security_fixes_test.go:TestX", "why": "w"}]}`)
 	version := filepath.Join(t.TempDir(), "VERSION")
 	if err := os.WriteFile(version, []byte("v0.0.0-20261201000000-0123456789ab\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -245,9 +322,10 @@ func TestVEXOfAnArchive(t *testing.T) {
 		t.Errorf("metadata: %+v", doc.Metadata)
 	}
 	want := map[string]string{
-		"GO-9999-0001":  "not_affected vulnerable_code_cannot_be_controlled_by_adversary pkg:golang/github.com/klauspost/compress@" + v,
+		"GO-9999-0001":  "fixed  pkg:golang/github.com/klauspost/compress@" + v,
 		"GO-9999-0002":  "not_affected vulnerable_code_not_present pkg:golang/github.com/klauspost/compress@" + v,
 		"CVE-9999-0003": "fixed  pkg:generic/crun@1.21",
+		"CVE-9999-0004": "affected  pkg:golang/github.com/klauspost/compress@" + v,
 	}
 	if len(doc.Statements) != len(want) {
 		t.Errorf("%d statements, want %d", len(doc.Statements), len(want))
@@ -263,6 +341,22 @@ func TestVEXOfAnArchive(t *testing.T) {
 		got := fmt.Sprintf("%s %s %s", st.Status, st.Justification, st.Products[0].Subcomponents[0].ID)
 		if got != want[string(st.Vulnerability.Name)] {
 			t.Errorf("%s: %q, want %q", st.Vulnerability.Name, got, want[string(st.Vulnerability.Name)])
+		}
+	}
+	// every statement agrees with govulncheck's own OpenVEX of the program: where it says
+	// affected, ours says what became of it (fixed, affected), never not_affected
+	theirs, err := scannerVEX(govulncheck, "file://"+mustAbs(t, db), planted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range doc.Statements {
+		g, ok := theirs[string(st.Vulnerability.Name)]
+		switch {
+		case !ok:
+			continue
+		case g.Status == "affected" && st.Status == vex.StatusNotAffected,
+			g.Status == "not_affected" && (st.Status != vex.StatusNotAffected || string(st.Justification) != g.Justification):
+			t.Errorf("%s: ours %s %s, govulncheck's %s %s", st.Vulnerability.Name, st.Status, st.Justification, g.Status, g.Justification)
 		}
 	}
 	// the same inputs, the same bytes
@@ -281,24 +375,6 @@ func readAll(t *testing.T, path string) string {
 	return string(b)
 }
 
-// A stripped program (no symbol table): govulncheck reports every vulnerable symbol of an
-// affected module version; the names the program does hold decide.
-func TestConfirmSymbolsLowersAbsentPackages(t *testing.T) {
-	program := filepath.Join(t.TempDir(), "prog")
-	if err := os.WriteFile(program, []byte("\x00example.com/m/used.(*T).Get\x00example.com/m/usedx\x00"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	present := &Finding{ID: "A", Level: Symbol, Symbols: []string{"example.com/m/used.T.Get"}, packages: []string{"example.com/m/used"}}
-	absent := &Finding{ID: "B", Level: Symbol, Symbols: []string{"example.com/m/other/*"}, packages: []string{"example.com/m/other", "example.com/m/use"}}
-	pkgOnly := &Finding{ID: "C", Level: Package}
-	if err := confirmSymbols(program, []*Finding{present, absent, pkgOnly}); err != nil {
-		t.Fatal(err)
-	}
-	if present.Level != Symbol || absent.Level != Module || absent.Symbols != nil || pkgOnly.Level != Package {
-		t.Errorf("levels: present %v, absent %v (%v), package-only %v", present.Level, absent.Level, absent.Symbols, pkgOnly.Level)
-	}
-}
-
 // Bazel hands the database over as a symlink to its directory (runfiles): it is read all the same.
 func TestDatabaseThroughASymlink(t *testing.T) {
 	govulncheck, planted, db := fixtures(t)
@@ -308,5 +384,51 @@ func TestDatabaseThroughASymlink(t *testing.T) {
 	}
 	if code, out := gate(t, "--govulncheck", govulncheck, "--db", link, planted); code != 1 || !strings.Contains(out, "GO-9999-0001") {
 		t.Errorf("exit %d through a symlinked database: want 1 and the planted finding", code)
+	}
+}
+
+// A fixed record names a patch that exists and is applied, and a test that exists.
+func TestCheckRecordsInAWorkspace(t *testing.T) {
+	ws := t.TempDir()
+	for name, body := range map[string]string{
+		"MODULE.bazel":                            `patches = ["//third_party/x:fix.patch"]`,
+		"third_party/x/fix.patch":                 "--- a\n+++ b\n",
+		"third_party/x/unapplied.patch":           "--- a\n+++ b\n",
+		"third_party/x/fix_test.go":               "package x\n\nfunc TestFix(t *testing.T) {\n\tt.Run(\"sub\", func(t *testing.T) {})\n}\n",
+		"third_party/x/guest.sh":                  "scenario 'checkpoint image runs sandboxed'\n",
+		"third_party/y/go_graph.json":             `{"patches": ["//third_party/y:go.patch"]}`,
+		"third_party/y/go.patch":                  "--- a\n+++ b\n",
+		"third_party/y/advisories.json.unchecked": "",
+	} {
+		p := filepath.Join(ws, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Chdir(ws)
+	fixed := func(id, patch, test string) string {
+		return `{"id": "` + id + `", "module": "x", "version": "1", "status": "fixed", "patch": "` + patch + `", "test": "` + test + `", "why": "w"}`
+	}
+	good := writeRecords(t, `{"records": [`+fixed("A", "third_party/x/fix.patch", "third_party/x/fix_test.go:TestFix/sub")+`,`+
+		fixed("B", "third_party/y/go.patch", "third_party/x/guest.sh:checkpoint image runs sandboxed")+`]}`)
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"--check-records", good}, &stdout, &stderr); code != 0 {
+		t.Errorf("good records: exit %d: %s", code, stderr.String())
+	}
+	for name, c := range map[string]struct{ patch, test, want string }{
+		"missing patch":    {"third_party/x/nope.patch", "third_party/x/fix_test.go:TestFix", "no such file"},
+		"unapplied patch":  {"third_party/x/unapplied.patch", "third_party/x/fix_test.go:TestFix", "is not applied"},
+		"missing test":     {"third_party/x/fix.patch", "third_party/x/fix_test.go:TestOther", "has no test TestOther"},
+		"missing subtest":  {"third_party/x/fix.patch", "third_party/x/fix_test.go:TestFix/other", "has no test TestFix/other"},
+		"missing scenario": {"third_party/x/fix.patch", "third_party/x/guest.sh:another", `does not hold "another"`},
+		"test sans name":   {"third_party/x/fix.patch", "third_party/x/fix_test.go", "is not <file>:<test>"},
+	} {
+		stderr.Reset()
+		if code := run([]string{"--check-records", writeRecords(t, `{"records": [`+fixed("C", c.patch, c.test)+`]}`)}, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), c.want) {
+			t.Errorf("%s: exit %d, %q: want 1 and %q", name, code, stderr.String(), c.want)
+		}
 	}
 }

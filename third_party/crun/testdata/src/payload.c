@@ -6,7 +6,13 @@
  *   payload wait     prints "waiting", waits for SIGTERM (pid 1 must handle it), prints
  *                    "got SIGTERM" and exits 42;
  *   payload ids      prints only "uid=U gid=G" (its real ids: what crun exec --user set) and
- *                    exits 0. */
+ *                    exits 0;
+ *   payload sandbox  prints only "seccomp=M capeff=C nonewprivs=N" (its seccomp mode, effective
+ *                    capabilities and no_new_privs flag, from /proc/self/status) and exits 0;
+ *   payload cat F    prints only the first line of file F ("none" if unreadable) and exits 0;
+ *   payload socket F T P  calls socket(2) with F, T, P as 64-bit words (strtol's bases: 0x...
+ *                    too) and prints only "socket" when it returns a descriptor, "errno=E"
+ *                    when it fails; exits 0. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -53,6 +59,33 @@ int main(int argc, char **argv)
         printf("uid=%d gid=%d\n", (int)getuid(), (int)getgid());
         return 0;
     }
+    if (argc > 4 && strcmp(argv[1], "socket") == 0) {
+        long fd;
+
+        errno = 0;
+        fd = syscall(SYS_socket, strtol(argv[2], NULL, 0), strtol(argv[3], NULL, 0), strtol(argv[4], NULL, 0));
+        if (fd < 0)
+            printf("errno=%d\n", errno);
+        else
+            printf("socket\n");
+        return 0;
+    }
+    if (argc > 2 && strcmp(argv[1], "cat") == 0) {
+        char line[256];
+
+        first_line(argv[2], "", line, sizeof line);
+        printf("%s\n", line);
+        return 0;
+    }
+    if (argc > 1 && strcmp(argv[1], "sandbox") == 0) {
+        char seccomp[64], nnp[64];
+
+        first_line("/proc/self/status", "Seccomp:\t", seccomp, sizeof seccomp);
+        first_line("/proc/self/status", "CapEff:\t", capeff, sizeof capeff);
+        first_line("/proc/self/status", "NoNewPrivs:\t", nnp, sizeof nnp);
+        printf("seccomp=%s capeff=%s nonewprivs=%s\n", seccomp, capeff, nnp);
+        return 0;
+    }
     gethostname(host, sizeof host);
     first_line("/marker", "", marker, sizeof marker);
     first_line("/proc/self/status", "CapEff:\t", capeff, sizeof capeff);
@@ -81,6 +114,6 @@ int main(int argc, char **argv)
         fflush(stdout);
         return 42;
     }
-    fprintf(stderr, "usage: payload exit N | payload wait | payload ids\n");
+    fprintf(stderr, "usage: payload exit N | payload wait | payload ids | payload sandbox | payload cat F | payload socket F T P\n");
     return 2;
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/filehash"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/severity"
 )
 
 // FileName is the manifest's name in a release directory.
@@ -229,7 +230,8 @@ func CheckArchive(file, tool, version string) error {
 }
 
 // checkVEX checks that file is an OpenVEX document whose every statement is about the archive
-// it is named after, as it lies beside it.
+// it is named after, as it lies beside it, and that a release may carry it: no advisory still
+// under investigation, none affected with a CVSS score of severity.Refused or more.
 func checkVEX(file string) error {
 	data, err := os.ReadFile(file)
 	if err != nil {
@@ -241,7 +243,12 @@ func checkVEX(file string) error {
 		Context    string `json:"@context"`
 		ID         string `json:"@id"`
 		Statements []struct {
-			Products []struct {
+			Vulnerability struct {
+				Name string `json:"name"`
+			} `json:"vulnerability"`
+			Status          string `json:"status"`
+			ActionStatement string `json:"action_statement"`
+			Products        []struct {
 				Hashes map[string]string `json:"hashes"`
 			} `json:"products"`
 		} `json:"statements"`
@@ -258,6 +265,9 @@ func checkVEX(file string) error {
 			if p.Hashes["sha-256"] != sum {
 				return fmt.Errorf("%s: statement %d is about an archive with sha256 %q, not %s.tar.zst (%s): written for another build", filepath.Base(file), i+1, p.Hashes["sha-256"], base, sum)
 			}
+		}
+		if ok, why := severity.Publishable(st.Status, st.ActionStatement); !ok {
+			return fmt.Errorf("%s: %s is %s: no release carries it", filepath.Base(file), st.Vulnerability.Name, why)
 		}
 	}
 	return nil

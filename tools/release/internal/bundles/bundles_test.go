@@ -213,3 +213,34 @@ func TestCheckFileOfAVEX(t *testing.T) {
 		t.Errorf("a list with an OpenVEX document refused: %v", err)
 	}
 }
+
+// No release carries an advisory still under investigation or one affected with a high score.
+func TestCheckFileRefusesAVEXNoReleaseMayCarry(t *testing.T) {
+	dir := t.TempDir()
+	archive := []byte("the archive's bytes")
+	sum := sha256.Sum256(archive)
+	statement := func(status, action string) string {
+		return `{"@context": "https://openvex.dev/ns/v0.2.0", "@id": "https://example.com/vex/podman-full-linux-amd64",
+		  "statements": [{"vulnerability": {"name": "GO-2026-0001"}, "status": "` + status + `", "action_statement": "` + action + `",
+		    "products": [{"@id": "pkg:generic/podman-full@6.0.0?arch=amd64", "hashes": {"sha-256": "` + hex.EncodeToString(sum[:]) + `"}}]}]}`
+	}
+	if err := os.WriteFile(filepath.Join(dir, "podman-full-linux-amd64.tar.zst"), archive, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	vexFile := filepath.Join(dir, "podman-full-linux-amd64.openvex.json")
+	for body, want := range map[string]string{
+		statement("affected", "run only images you trust (CVSS 10.0)"): "GO-2026-0001 is affected, CVSS 10.0",
+		statement("affected", "no score"):                              "affected without a CVSS score",
+		statement("under_investigation", ""):                           "still under investigation",
+		statement("affected", "no fix upstream (CVSS 5.3)"):            "",
+		statement("fixed", ""):                                         "",
+	} {
+		if err := os.WriteFile(vexFile, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		err := bundles.CheckFile(vexFile, "podman", "6.0.0")
+		if want == "" && err != nil || want != "" && (err == nil || !strings.Contains(err.Error(), want)) {
+			t.Errorf("%s: %v, want %q", body, err, want)
+		}
+	}
+}
