@@ -162,11 +162,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `usage: vulncheck [--govulncheck PATH] [--db DIR|URL] [--records FILE]... ARCHIVE.tar.zst|PROGRAM...
 
-Runs govulncheck (binary mode) over every Go program of the release archives or programs given,
-against the Go vulnerability database (--db: a directory of OSV reports, or a URL such as
-https://vuln.go.dev), prints a table of findings per program (reachable: the vulnerable function
-is in the program; imported-only: only its package or module), and fails when a reachable
-finding has no "not_affected" record (--records: third_party/<tool>/advisories.json).
+Runs govulncheck (binary mode, JSON and its own OpenVEX verdict, which must agree) over every Go
+program of the release archives or programs given, against the Go vulnerability database (--db: a
+directory of OSV reports, or a URL such as https://vuln.go.dev), prints a table of findings per
+program (symbol: govulncheck finds the advisory's vulnerable functions in the program; package or
+module: only those are linked) and the records that apply without a finding, and fails when a
+symbol-level finding has no record (--records: third_party/<part>/advisories.json; fixed, affected
+or under_investigation), when a not_affected record claims what govulncheck refutes, or when a
+record's module version is in no program given (stale; without --vex, which gets every
+record of a bundle's parts and the shared ones).
 With --check-records, checks the records files given instead, in the workspace (the current
 directory): each fixed record's patch exists and is applied, its test exists.
 With --vex OUT (one archive), also writes the archive's OpenVEX document when the gate passes;
@@ -760,11 +764,13 @@ func report(w io.Writer, programs []*Program, records map[recordKey]*Record, str
 		for _, f := range p.Findings {
 			n[f.Level]++
 			fix := "no fix"
-			if f.Fixed != "" {
+			switch {
+			case f.Record != nil && f.Record.Status == "fixed":
+				fix = "ours: " + filepath.Base(f.Record.Patch)
+			case f.Module == "stdlib" && f.Fixed != "":
+				fix = "go" + strings.TrimPrefix(f.Fixed, "v")
+			case f.Fixed != "":
 				fix = f.Module + "@" + f.Fixed
-				if f.Module == "stdlib" {
-					fix = "go" + strings.TrimPrefix(f.Fixed, "v")
-				}
 			}
 			fixes = appendNew(fixes, fix)
 		}
