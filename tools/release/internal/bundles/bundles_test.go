@@ -176,14 +176,22 @@ func TestCheckFileOfAnSBOM(t *testing.T) {
 	}
 }
 
+// vexDoc is an OpenVEX document of archive id (<bundle>-linux-<arch>) with one statement about the
+// archive whose sha256 is hash: status and action statement (a fixed one where status is "").
+func vexDoc(id, hash, status, action string) string {
+	if status == "" {
+		status = "fixed"
+	}
+	return `{"@context": "https://openvex.dev/ns/v0.2.0", "@id": "https://example.com/vex/` + id + `",
+	  "statements": [{"vulnerability": {"name": "GO-2026-0001"}, "status": "` + status + `", "action_statement": "` + action + `",
+	    "products": [{"@id": "pkg:generic/podman-full@6.0.0?arch=amd64", "hashes": {"sha-256": "` + hash + `"}}]}]}`
+}
+
 func TestCheckFileOfAVEX(t *testing.T) {
 	dir := t.TempDir()
 	archive := []byte("the archive's bytes")
 	sum := sha256.Sum256(archive)
-	doc := func(id, hash string) string {
-		return `{"@context": "https://openvex.dev/ns/v0.2.0", "@id": "https://example.com/vex/` + id + `",
-		  "statements": [{"products": [{"@id": "pkg:generic/podman-full@6.0.0?arch=amd64", "hashes": {"sha-256": "` + hash + `"}}]}]}`
-	}
+	doc := func(id, hash string) string { return vexDoc(id, hash, "", "") }
 	for name, body := range map[string]string{
 		"podman-full-linux-amd64.tar.zst":      string(archive),
 		"podman-full-linux-amd64.openvex.json": doc("podman-full-linux-amd64", hex.EncodeToString(sum[:])),
@@ -220,9 +228,7 @@ func TestCheckFileRefusesAVEXNoReleaseMayCarry(t *testing.T) {
 	archive := []byte("the archive's bytes")
 	sum := sha256.Sum256(archive)
 	statement := func(status, action string) string {
-		return `{"@context": "https://openvex.dev/ns/v0.2.0", "@id": "https://example.com/vex/podman-full-linux-amd64",
-		  "statements": [{"vulnerability": {"name": "GO-2026-0001"}, "status": "` + status + `", "action_statement": "` + action + `",
-		    "products": [{"@id": "pkg:generic/podman-full@6.0.0?arch=amd64", "hashes": {"sha-256": "` + hex.EncodeToString(sum[:]) + `"}}]}]}`
+		return vexDoc("podman-full-linux-amd64", hex.EncodeToString(sum[:]), status, action)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "podman-full-linux-amd64.tar.zst"), archive, 0o644); err != nil {
 		t.Fatal(err)
