@@ -63,23 +63,15 @@ func TestExecUser(t *testing.T) {
 	})
 }
 
-// withoutDevMounts rewrites the bundle's config.json without the mounts on /dev and below, as a
-// configuration that leaves the image's own /dev visible (no engine does this by default).
-func withoutDevMounts(t *testing.T, c *container) {
+// editConfig rewrites the bundle's config.json as change leaves it.
+func editConfig(t *testing.T, c *container, change func(cfg map[string]any)) {
 	t.Helper()
 	path := filepath.Join(c.bundle, "config.json")
 	var cfg map[string]any
 	if err := json.Unmarshal([]byte(readFile(t, path)), &cfg); err != nil {
 		t.Fatal(err)
 	}
-	var kept []any
-	for _, m := range cfg["mounts"].([]any) {
-		if d := m.(map[string]any)["destination"].(string); d == "/dev" || strings.HasPrefix(d, "/dev/") {
-			continue
-		}
-		kept = append(kept, m)
-	}
-	cfg["mounts"] = kept
+	change(cfg)
 	data, err := json.MarshalIndent(cfg, "", "  ")
 	if err != nil {
 		t.Fatal(err)
@@ -87,6 +79,22 @@ func withoutDevMounts(t *testing.T, c *container) {
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// withoutDevMounts rewrites the bundle's config.json without the mounts on /dev and below, as a
+// configuration that leaves the image's own /dev visible (no engine does this by default).
+func withoutDevMounts(t *testing.T, c *container) {
+	t.Helper()
+	editConfig(t, c, func(cfg map[string]any) {
+		var kept []any
+		for _, m := range cfg["mounts"].([]any) {
+			if d := m.(map[string]any)["destination"].(string); d == "/dev" || strings.HasPrefix(d, "/dev/") {
+				continue
+			}
+			kept = append(kept, m)
+		}
+		cfg["mounts"] = kept
+	})
 }
 
 func dirEntries(t *testing.T, dir string) []string {
@@ -141,16 +149,7 @@ func TestConsoleSymlinkOutsideRootfs(t *testing.T) {
 			t.Fatal(err)
 		}
 		// a terminal: crun asks for a console socket, which `crun run` needs only to exist
-		path := filepath.Join(c.bundle, "config.json")
-		var cfg map[string]any
-		if err := json.Unmarshal([]byte(readFile(t, path)), &cfg); err != nil {
-			t.Fatal(err)
-		}
-		cfg["process"].(map[string]any)["terminal"] = true
-		data, _ := json.Marshal(cfg)
-		if err := os.WriteFile(path, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		editConfig(t, c, func(cfg map[string]any) { cfg["process"].(map[string]any)["terminal"] = true })
 		r := c.exec(nil, "run", "--bundle", c.bundle, c.id)
 		if _, err := os.Lstat(target); err == nil {
 			t.Fatalf("crun created %s, the target of the image's /dev/console symlink (crun exit %d: %s)", target, r.code, r.stderr)
@@ -196,21 +195,11 @@ func TestDevNullSymlinkNotStdio(t *testing.T) {
 // withMounts rewrites the bundle's config.json with mounts added after crun spec's.
 func withMounts(t *testing.T, c *container, mounts ...map[string]any) {
 	t.Helper()
-	path := filepath.Join(c.bundle, "config.json")
-	var cfg map[string]any
-	if err := json.Unmarshal([]byte(readFile(t, path)), &cfg); err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range mounts {
-		cfg["mounts"] = append(cfg["mounts"].([]any), m)
-	}
-	data, err := json.MarshalIndent(cfg, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	editConfig(t, c, func(cfg map[string]any) {
+		for _, m := range mounts {
+			cfg["mounts"] = append(cfg["mounts"].([]any), m)
+		}
+	})
 }
 
 // tmpcopyupImage gives the container's image a directory /data holding imagefile, and a tmpfs

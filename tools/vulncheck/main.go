@@ -82,7 +82,6 @@ type Record struct {
 	Patch string `json:"patch,omitempty"`
 	Test  string `json:"test,omitempty"`
 	file  string
-	used  bool
 }
 
 // Statuses a record may have, strongest first: an archive's statement about an advisory takes
@@ -267,7 +266,8 @@ Exit status: 0 the gate passed, 1 it failed, 2 bad input or a scan that could no
 		return 2
 	}
 	var table bytes.Buffer
-	passed := report(&table, programs, records, *vexOut == "")
+	applying, stale := applyingRecords(programs, records)
+	passed := report(&table, programs, applying, stale, *vexOut == "")
 	if !passed || !*quiet {
 		stdout.Write(table.Bytes())
 	}
@@ -281,7 +281,7 @@ Exit status: 0 the gate passed, 1 it failed, 2 bad input or a scan that could no
 				files = append(files, n[strings.Index(n, ":")+1:])
 			}
 		}
-		if err := writeVEX(*vexOut, fs.Arg(0), files, programs, records, dbTime); err != nil {
+		if err := writeVEX(*vexOut, fs.Arg(0), files, programs, applying, dbTime); err != nil {
 			fmt.Fprintln(stderr, "vulncheck: --vex:", err)
 			return 2
 		}
@@ -750,10 +750,10 @@ func appendNew(list []string, s string) []string {
 
 // report prints the table and the findings, then the records that apply to the programs without
 // a finding of govulncheck's (an advisory its database does not hold, a part that is not a Go
-// module) and the stale ones (a Go module version no program links: decide them again); it
-// returns whether the gate passed. strict: a stale record fails the gate (the gate over every
-// archive, which every record must be about).
-func report(w io.Writer, programs []*Program, records map[recordKey]*Record, strict bool) bool {
+// module) and the stale ones (a Go module version no program links: decide them again), as
+// applyingRecords sorts them; it returns whether the gate passed. strict: a stale record fails
+// the gate (the gate over every archive, which every record must be about).
+func report(w io.Writer, programs []*Program, applying, stale []*Record, strict bool) bool {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "PROGRAM\tSYMBOL\tPACKAGE\tMODULE\tFIXED BY")
 	bySymbol := map[string]int{}
@@ -815,7 +815,6 @@ func report(w io.Writer, programs []*Program, records map[recordKey]*Record, str
 			}
 		}
 	}
-	applying, stale := applyingRecords(programs, records)
 	if len(applying) > 0 {
 		fmt.Fprintln(w, "\nrecords of advisories govulncheck does not report in these programs (not in its database, or a part that is not a Go module):")
 		for _, r := range applying {

@@ -68,8 +68,10 @@ func modulePURL(module, version string) string {
 }
 
 // writeVEX writes the OpenVEX document of archive (whose unpacked programs are programs) to out,
-// atomically. dbTime is the vulnerability database's last modification: the document's time.
-func writeVEX(out, archive string, files []string, programs []*Program, records map[recordKey]*Record, dbTime time.Time) error {
+// atomically: a statement per finding of its programs and per record in applying (the records
+// that apply without a finding, applyingRecords). dbTime is the database's last modification: the
+// document's time.
+func writeVEX(out, archive string, files []string, programs []*Program, applying []*Record, dbTime time.Time) error {
 	prod, err := product(archive, files)
 	if err != nil {
 		return err
@@ -121,7 +123,6 @@ func writeVEX(out, archive string, files []string, programs []*Program, records 
 			})
 		}
 	}
-	applying, _ := applyingRecords(programs, records)
 	for _, r := range applying {
 		r := r
 		sub := "pkg:generic/" + r.Module + "@" + r.Version
