@@ -48,7 +48,7 @@ _components = rule(
     },
 )
 
-def bundle_part(name, executables = {}, files = {}, pins = [], crates = {}, versions = {}, advisories = [], arches = None, visibility = ["//release:__subpackages__"]):
+def bundle_part(name, executables = {}, files = {}, pins = [], crates = {}, versions = {}, advisories = None, arches = None, visibility = ["//release:__subpackages__"]):
     """Where one part's files land in a bundle, for every architecture, and what it is built from.
 
     Declares pkg_filegroup <name>_<goarch> and <name>_components_<goarch> per architecture: the
@@ -69,14 +69,16 @@ def bundle_part(name, executables = {}, files = {}, pins = [], crates = {}, vers
         for every architecture of the bundle.
       files: directory in the bundle -> labels of data files (mode 0644), the same for every
         architecture.
-      advisories: the part's records of advisories (advisories.json: see tools/vulncheck), for
-        the vulnerability gate and the archive's OpenVEX document.
+      advisories: the part's records of advisories (see tools/vulncheck), for the vulnerability
+        gate and the archive's OpenVEX document; default: the package's advisories.json, if it
+        has one (the advisory watch, tools/release check-advisories, creates it for a part that
+        had none).
       arches: the GOARCHes the part exists for (default: all); elsewhere its groups are empty.
       visibility: of the declared groups.
     """
     native.filegroup(
         name = name + "_advisories",
-        srcs = advisories,
+        srcs = native.glob(["advisories.json"], allow_empty = True) if advisories == None else advisories,
         visibility = visibility,
     )
     for arch in ARCHS:
@@ -285,7 +287,7 @@ def bundle(name, tool, parts, network_test = False):
             "@io_bazel_rules_go//go/runfiles",
         ],
     )
-    return struct(tool = tool, archives = archives, targets = targets + sboms + vexes, archive_targets = targets)
+    return struct(tool = tool, archives = archives, targets = targets + sboms + vexes, archive_targets = targets, advisories = advisories)
 
 def bundles_manifest(name, out, bundles):
     """Writes `out`: {tool: [archive file names]} of every bundle, the release tool's one list.

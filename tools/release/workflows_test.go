@@ -145,6 +145,25 @@ func TestCheckReleasesWorkflow(t *testing.T) {
 	}
 }
 
+// The advisory watch runs daily beside the release check: it writes the records and the moved
+// database pin, and proposes them in one pull request with the description it wrote.
+func TestCheckReleasesWorkflowWatchesAdvisories(t *testing.T) {
+	w := load(t, "check-releases.yml")
+	job, ok := w.Jobs["advisories"]
+	if !ok {
+		t.Fatal("check-releases.yml has no advisories job")
+	}
+	var watches, commitsAll, opensPR bool
+	for _, s := range job.Steps {
+		watches = watches || strings.Contains(s.Run, `go run ./tools/release check-advisories --write --body "$body"`)
+		commitsAll = commitsAll || strings.Contains(s.Run, "git add -A third_party release") // a part's new advisories.json too
+		opensPR = opensPR || strings.Contains(s.Run, `gh pr create --base main --head "$branch" --title "$title" --body-file "$body"`)
+	}
+	if !watches || !commitsAll || !opensPR {
+		t.Errorf("advisories job: runs the watch with --write %v, commits new record files %v, opens the pull request with its description %v", watches, commitsAll, opensPR)
+	}
+}
+
 // A push that moves a pin builds the bundles with Bazel and publishes at that very commit.
 func TestBuildWorkflow(t *testing.T) {
 	w := load(t, "build.yml")

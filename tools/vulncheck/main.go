@@ -54,6 +54,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -159,7 +160,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("vulncheck", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `usage: vulncheck [--govulncheck PATH] [--db DIR|URL] [--records FILE]... ARCHIVE.tar.zst|PROGRAM...
+		fmt.Fprint(stderr, `usage: vulncheck [--govulncheck PATH] [--db DIR|URL] [--records FILE]... ARCHIVE.tar.zst|PROGRAM|RECORDS...
 
 Runs govulncheck (binary mode, JSON and its own OpenVEX verdict, which must agree) over every Go
 program of the release archives or programs given, against the Go vulnerability database (--db: a
@@ -169,7 +170,8 @@ module: only those are linked) and the records that apply without a finding, and
 symbol-level finding has no record (--records: third_party/<part>/advisories.json; fixed, affected
 or under_investigation), when a not_affected record claims what govulncheck refutes, or when a
 record's module version is in no program given (stale; without --vex, which gets every
-record of a bundle's parts and the shared ones).
+record of a bundle's parts and the shared ones). An argument whose name ends in advisories.json is
+a records file too, as with --records (a Bazel target's files, however many).
 With --check-records, checks the records files given instead, in the workspace (the current
 directory): each fixed record's patch exists and is applied, its test exists.
 With --vex OUT (one archive), also writes the archive's OpenVEX document when the gate passes;
@@ -201,11 +203,19 @@ Exit status: 0 the gate passed, 1 it failed, 2 bad input or a scan that could no
 		fmt.Fprintf(stdout, "vulncheck: %d records files checked\n", fs.NArg())
 		return 0
 	}
-	if fs.NArg() == 0 {
+	var targets []string
+	for _, a := range fs.Args() {
+		if strings.HasSuffix(a, "advisories.json") {
+			recordFiles = append(recordFiles, a)
+		} else {
+			targets = append(targets, a)
+		}
+	}
+	if len(targets) == 0 {
 		fmt.Fprintln(stderr, "vulncheck: no archive or program given (--help)")
 		return 2
 	}
-	if *vexOut != "" && (fs.NArg() != 1 || !strings.HasSuffix(fs.Arg(0), ".tar.zst")) {
+	if *vexOut != "" && (len(targets) != 1 || !strings.HasSuffix(targets[0], ".tar.zst")) {
 		fmt.Fprintln(stderr, "vulncheck: --vex takes exactly one ARCHIVE.tar.zst")
 		return 2
 	}
@@ -225,13 +235,13 @@ Exit status: 0 the gate passed, 1 it failed, 2 bad input or a scan that could no
 		return 2
 	}
 	defer os.RemoveAll(scratch)
-	programs, err := collect(fs.Args(), scratch)
+	programs, err := collect(targets, scratch)
 	if err != nil {
 		fmt.Fprintln(stderr, "vulncheck:", err)
 		return 2
 	}
 	if len(programs) == 0 {
-		fmt.Fprintln(stderr, "vulncheck: no Go program in", strings.Join(fs.Args(), " "))
+		fmt.Fprintln(stderr, "vulncheck: no Go program in", strings.Join(targets, " "))
 		return 2
 	}
 	var dbTime time.Time
@@ -245,7 +255,7 @@ Exit status: 0 the gate passed, 1 it failed, 2 bad input or a scan that could no
 		}
 
 		for _, f := range p.Findings {
-			f.Record = records[recordKey{f.ID, f.Module, f.Version}]
+			f.Record = recordFor(records, f)
 		}
 	}
 	switch {
@@ -426,6 +436,23 @@ func checkRecordFiles(files []string) error {
 	sort.Strings(problems)
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "\n  "))
+	}
+	return nil
+}
+
+// recordFor is the record of finding f: the one of its module version under the advisory's id or
+// one of its aliases (a record the advisory watch wrote under a CVE or GHSA id, which the Go
+// database's GO- advisory names as an alias), or one that names the finding's id as an alias.
+func recordFor(records map[recordKey]*Record, f *Finding) *Record {
+	for _, id := range append([]string{f.ID}, f.Aliases...) {
+		if r := records[recordKey{id, f.Module, f.Version}]; r != nil {
+			return r
+		}
+	}
+	for k, r := range records {
+		if k.module == f.Module && k.version == f.Version && slices.Contains(r.Aliases, f.ID) {
+			return r
+		}
 	}
 	return nil
 }
@@ -853,7 +880,9 @@ func applyingRecords(programs []*Program, records map[recordKey]*Record) (applyi
 	linked := map[string]bool{}
 	for _, p := range programs {
 		for _, f := range p.Findings {
-			found[recordKey{f.ID, f.Module, f.Version}] = true
+			if f.Record != nil {
+				found[recordKey{f.Record.ID, f.Record.Module, f.Record.Version}] = true
+			}
 		}
 		for m := range p.Modules {
 			linked[m] = true

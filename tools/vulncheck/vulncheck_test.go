@@ -185,6 +185,17 @@ func TestGateRecords(t *testing.T) {
 	if code, _ := gate(t, args(record(v, "fixed", `"patch": "third_party/x/fix.patch", "test": "third_party/x/fix_test.go:TestFix",`))...); code != 0 {
 		t.Errorf("exit %d with a fixed record: want 0", code)
 	}
+	// the advisory watch records an advisory under its CVE or GHSA id (GitHub's), which the Go
+	// database's GO- advisory names as an alias: that record is the finding's, both ways round
+	for name, body := range map[string]string{
+		"recorded under the alias": `{"id": "CVE-9999-0001", "aliases": ["GHSA-9999-0001-wxyz"], "module": "github.com/klauspost/compress", "version": "` + v + `"`,
+		"alias names the finding":  `{"id": "GHSA-9999-0001-wxyz", "aliases": ["GO-9999-0001"], "module": "github.com/klauspost/compress", "version": "` + v + `"`,
+	} {
+		records := writeRecords(t, `{"records": [`+body+`, "status": "under_investigation", "why": "found by the advisory watch"}]}`)
+		if code, out := gate(t, args(records)...); code != 0 || !strings.Contains(out, "1 under investigation, 0 failing") || strings.Contains(out, "stale") {
+			t.Errorf("%s: exit %d: want 0, the finding recorded under investigation, no stale record", name, code)
+		}
+	}
 	// a record of another version (the pin moved since) does not apply, and is stale
 	if code, out := gate(t, args(record("v0.0.1", "fixed", `"patch": "p", "test": "t",`))...); code != 1 ||
 		!strings.Contains(out, "stale records (their module version is in no program given") || !strings.Contains(out, "[FAILS THE GATE: no record]") {

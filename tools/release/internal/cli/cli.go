@@ -53,6 +53,7 @@ var commands = []command{
 	{"pins", "print the pinned version of each tool, or of those a commit changed", runPins},
 	{"bump", "move a tool's pin (go.mod, go.sum, version stamps) to an upstream version", runBump},
 	{"bump-pin", "move a part's pins in third_party/pins.json to an upstream release", runBumpPin},
+	{"check-advisories", "record new advisories against what we ship; move the vulnerability database's pin", runCheckAdvisories},
 	{"checksums", "write checksums.txt (sha256sum format) for a release directory", runChecksums},
 	{"keygen", "write a cosign key pair for offline signing", runKeygen},
 	{"sign", "sign files with cosign, by key pair or keyless", runSign},
@@ -75,7 +76,7 @@ version, missing environment variable).
 func usage(w io.Writer) {
 	fmt.Fprintf(w, "release automates the releases of rootless-static-toolkits.\n\nUsage: release <command> [flags] [arguments]\n\nCommands:\n")
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-16s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintf(w, "\nRun 'release <command> --help' for the flags of a command.\n\n%s\n%s", exitHelp, environmentHelp)
 }

@@ -22,8 +22,11 @@ type Server struct {
 	moved  map[string]string
 	faults []*Fault
 	files  map[string][]byte
-	nextID int64
-	stats  Stats
+	// security advisories: GitHub's database and repositories' own
+	global         []*Advisory
+	repoAdvisories map[string][]*Advisory
+	nextID         int64
+	stats          Stats
 }
 
 // Release is a stored release.
@@ -53,6 +56,7 @@ type Asset struct {
 // Stats counts what tests assert.
 type Stats struct {
 	Requests        int
+	AdvisoryQueries int // advisory list requests (global and repository)
 	ReleasesCreated int
 	Uploads         int            // completed uploads
 	UploadsByName   map[string]int // completed uploads per asset name

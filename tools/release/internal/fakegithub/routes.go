@@ -30,6 +30,14 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	if s.web(w, r) {
 		return
 	}
+	if r.Method == http.MethodGet && len(seg) == 1 && seg[0] == "advisories" {
+		s.listGlobalAdvisories(w, r)
+		return
+	}
+	if r.Method == http.MethodGet && len(seg) == 4 && seg[0] == "repos" && seg[3] == "security-advisories" {
+		s.listRepoAdvisories(w, r, seg[1]+"/"+seg[2])
+		return
+	}
 	upload := seg[0] == "uploads"
 	if upload {
 		seg = seg[1:]

@@ -75,3 +75,16 @@ func (s *Sources) newestGitHub(ctx context.Context, lead *pins.Pin, up *pins.Ups
 	}
 	return newest(vs, where)
 }
+
+// GitHubRepo is the OWNER/NAME of the GitHub repository a github-release pin's URL names.
+func GitHubRepo(pin *pins.Pin) (string, error) {
+	urls := pin.URLs()
+	if len(urls) == 0 {
+		return "", fmt.Errorf("pin %s: no URL", pin.Name)
+	}
+	repo, _, err := gitHubSource(urls[0], pin.Version())
+	if err != nil {
+		return "", fmt.Errorf("pin %s: %w", pin.Name, err)
+	}
+	return repo, nil
+}

@@ -1,0 +1,154 @@
+package advisories
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"golang.org/x/mod/semver"
+	"golang.org/x/mod/sumdb/dirhash"
+)
+
+// VulnDBFile pins the Go vulnerability database the gate reads: a pseudo-version of the
+// golang.org/x/vulndb module and its go.sum hash.
+const VulnDBFile = "third_party/govulncheck/govulncheck.MODULE.bazel"
+
+const vulndbModule = "golang.org/x/vulndb"
+
+var (
+	vulndbVersionRE = regexp.MustCompile(`(?m)^VULNDB_VERSION = "([^"]+)"$`)
+	vulndbSumRE     = regexp.MustCompile(`(path = "golang\.org/x/vulndb",\n\s*sum = ")(h1:[^"]+)(")`)
+)
+
+// VulnDB is the pinned database and where the watch moves it.
+type VulnDB struct {
+	From, To   string // pseudo-versions; To == From: not moved
+	FromSum    string
+	ToSum      string
+	aliases    map[string]bool // every id and alias of the reports at To
+	newFile    []byte          // the pin file moved to To (nil: unchanged)
+	reportsLen int
+}
+
+// Moved reports whether the pin moves.
+func (d *VulnDB) Moved() bool { return d.To != d.From }
+
+// moveVulnDB reads the pin, asks the Go module proxy for the database's newest version, and
+// downloads the version it will pin (checking the pinned one's hash when it stays): its
+// reports say which advisories the gate's database covers.
+func moveVulnDB(ctx context.Context, root, proxy string, client *http.Client) (*VulnDB, error) {
+	path := filepath.Join(root, VulnDBFile)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	vm := vulndbVersionRE.FindAllSubmatch(data, -1)
+	sm := vulndbSumRE.FindAllSubmatch(data, -1)
+	if len(vm) != 1 || len(sm) != 1 {
+		return nil, fmt.Errorf("%s: want one VULNDB_VERSION = \"...\" line and one sum of %s, found %d and %d", VulnDBFile, vulndbModule, len(vm), len(sm))
+	}
+	d := &VulnDB{From: string(vm[0][1]), FromSum: string(sm[0][2])}
+	if proxy == "" {
+		return nil, fmt.Errorf("no Go module proxy (--goproxy): the vulnerability database cannot be looked up")
+	}
+	base := strings.TrimSuffix(proxy, "/") + "/" + vulndbModule + "/@"
+	body, err := get(ctx, client, base+"latest")
+	if err != nil {
+		return nil, fmt.Errorf("the Go module proxy's newest %s: %w", vulndbModule, err)
+	}
+	var latest struct{ Version string }
+	if err := json.Unmarshal(body, &latest); err != nil || !semver.IsValid(latest.Version) {
+		return nil, fmt.Errorf("the Go module proxy's newest %s: not a version (%q, %v)", vulndbModule, latest.Version, err)
+	}
+	d.To = d.From
+	if semver.Compare(latest.Version, d.From) > 0 {
+		d.To = latest.Version
+	}
+	zipData, err := get(ctx, client, base+"v/"+d.To+".zip")
+	if err != nil {
+		return nil, fmt.Errorf("%s@%s: %w", vulndbModule, d.To, err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(zipData), int64(len(zipData)))
+	if err != nil {
+		return nil, fmt.Errorf("%s@%s: %w", vulndbModule, d.To, err)
+	}
+	var names []string
+	files := map[string]*zip.File{}
+	for _, f := range zr.File {
+		names = append(names, f.Name)
+		files[f.Name] = f
+	}
+	if d.ToSum, err = dirhash.Hash1(names, func(name string) (io.ReadCloser, error) { return files[name].Open() }); err != nil {
+		return nil, err
+	}
+	if !d.Moved() && d.ToSum != d.FromSum {
+		return nil, fmt.Errorf("%s@%s from the proxy hashes to %s, but %s pins %s", vulndbModule, d.To, d.ToSum, VulnDBFile, d.FromSum)
+	}
+	d.aliases = map[string]bool{}
+	prefix := vulndbModule + "@" + d.To + "/data/osv/"
+	for _, f := range zr.File {
+		if !strings.HasPrefix(f.Name, prefix) || !strings.HasSuffix(f.Name, ".json") {
+			continue
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return nil, err
+		}
+		var report struct {
+			ID      string   `json:"id"`
+			Aliases []string `json:"aliases"`
+		}
+		err = json.NewDecoder(rc).Decode(&report)
+		rc.Close()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", f.Name, err)
+		}
+		d.reportsLen++
+		d.aliases[report.ID] = true
+		for _, a := range report.Aliases {
+			d.aliases[a] = true
+		}
+	}
+	if d.reportsLen == 0 {
+		return nil, fmt.Errorf("%s@%s has no reports under data/osv/", vulndbModule, d.To)
+	}
+	if d.Moved() {
+		out := vulndbVersionRE.ReplaceAll(data, []byte(`VULNDB_VERSION = "`+d.To+`"`))
+		d.newFile = vulndbSumRE.ReplaceAll(out, []byte("${1}"+d.ToSum+"${3}"))
+	}
+	return d, nil
+}
+
+// covers says whether the database has a report with any of these ids.
+func (d *VulnDB) covers(ids []string) bool {
+	for _, id := range ids {
+		if d.aliases[id] {
+			return true
+		}
+	}
+	return false
+}
+
+func get(ctx context.Context, client *http.Client, url string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	return io.ReadAll(resp.Body)
+}
