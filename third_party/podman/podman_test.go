@@ -1,6 +1,7 @@
 package podman_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"flag"
 	"os"
@@ -214,6 +215,68 @@ func TestPodman(t *testing.T) {
 				if got != c.want {
 					t.Errorf("created with %q in the environment, the container's labels (unit|authfile|policy|other) are %q, want %q", c.env, got, c.want)
 				}
+			}
+		})
+
+		// CVE-2026-111361 (podman 5: cve-2026-111361-schema1-payload-digest.patch in
+		// go.podman.io/image v5.39.2; podman 6's v5.42.1 has upstream's fix): a signed schema1
+		// manifest's digest is computed over its JWS payload, which libtrust rebuilds from the
+		// signature's protected header, while podman read the layers from the manifest's body. A
+		// registry could serve, for a digest the user pinned, a manifest whose signed payload
+		// names the pinned layer and whose body names another: podman pulled the other. Such a
+		// manifest is refused now; an honest one (body and payload the same) still pulls.
+		t.Run("schema1_digest_pins_what_is_pulled", func(t *testing.T) {
+			reg := ocitest.NewRegistry(t)
+			layer := func(content string) string {
+				gz, _, err := ocitest.LayerTarGz(map[string]string{"which.txt": content, "bin/payload": string(payload)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return reg.PutBlob(gz)
+			}
+			pinned, other := layer("the layer the digest pins"), layer("another layer")
+			schema1 := func(blobSum string) map[string]any {
+				id := strings.TrimPrefix(blobSum, "sha256:")
+				return map[string]any{
+					"schemaVersion": 1, "name": "s1", "tag": "v1", "architecture": b.Arch,
+					"fsLayers": []any{map[string]any{"blobSum": blobSum}},
+					"history":  []any{map[string]any{"v1Compatibility": `{"id":"` + id + `","architecture":"` + b.Arch + `","config":{"Cmd":["/which.txt"]}}`}},
+				}
+			}
+			b64 := base64.RawURLEncoding.EncodeToString
+			// a JWS whose protected header rebuilds payload (formatLength 0, formatTail: all of it)
+			// beside the body shown
+			signed := func(payload []byte, shown map[string]any) []byte {
+				protected, _ := json.Marshal(map[string]any{"formatLength": 0, "formatTail": b64(payload)})
+				shown["signatures"] = []any{map[string]any{"header": map[string]any{"alg": "ES256"}, "signature": "AAAA", "protected": b64(protected)}}
+				data, err := json.MarshalIndent(shown, "", "   ")
+				if err != nil {
+					t.Fatal(err)
+				}
+				return data
+			}
+			payload, _ := json.MarshalIndent(schema1(pinned), "", "   ")
+			digest := ocitest.Digest(payload)
+			const mediaType = "application/vnd.docker.distribution.manifest.v1+prettyjws"
+			reg.PutManifest("honest", digest, mediaType, signed(payload, schema1(pinned)))
+			reg.PutManifest("forged", digest, mediaType, signed(payload, schema1(other)))
+			pullArgs := append(append([]string{}, global...), "pull", "-q", policy, "--tls-verify=false")
+			// which layer an image pulled: its /which.txt, read in a container
+			which := func(ref string) string {
+				return strings.TrimSpace(b.Run(t, envv, append(append(global, run...), ref, "/bin/payload", "cat", "/which.txt")...))
+			}
+
+			b.Run(t, envv, append(pullArgs, reg.Host()+"/honest@"+digest)...)
+			if got := which(reg.Host() + "/honest@" + digest); got != "the layer the digest pins" {
+				t.Fatalf("the honest schema1 image pulled by digest holds %q, want the layer the digest pins", got)
+			}
+			_, stderr, err := b.Exec(envv, append(pullArgs, reg.Host()+"/forged@"+digest)...)
+			if err == nil {
+				t.Fatalf("podman pulled %s/forged@%s, whose body names another layer than its signed payload: the image holds %q, want it refused",
+					reg.Host(), digest, which(reg.Host()+"/forged@"+digest))
+			}
+			if !strings.Contains(stderr, "payload") {
+				t.Errorf("podman pull of the forged manifest failed, but not for its payload: %s", stderr)
 			}
 		})
 

@@ -51,7 +51,7 @@ func WriteLayout(dir, tag string, img Image) (Descriptor, error) {
 		}
 		return Descriptor{MediaType: mediaType, Digest: "sha256:" + h, Size: int64(len(data))}, nil
 	}
-	layer, diffID, err := layerTarGz(img.Files)
+	layer, diffID, err := LayerTarGz(img.Files)
 	if err != nil {
 		return Descriptor{}, err
 	}
@@ -99,8 +99,9 @@ func WriteLayout(dir, tag string, img Image) (Descriptor, error) {
 	return manDesc, nil
 }
 
-// layerTarGz returns the gzipped layer and the digest of its uncompressed tar (the diff ID).
-func layerTarGz(files map[string]string) ([]byte, string, error) {
+// LayerTarGz returns a gzipped layer holding files and the digest of its uncompressed tar (the
+// diff ID).
+func LayerTarGz(files map[string]string) ([]byte, string, error) {
 	var tarBuf bytes.Buffer
 	tw := tar.NewWriter(&tarBuf)
 	names := make([]string, 0, len(files))
