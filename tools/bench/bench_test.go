@@ -43,12 +43,6 @@ func TestGoBuildGetsTheGoBinarysTagsStampsAndPackage(t *testing.T) {
 	}
 }
 
-func TestPatchLabelsAreWorkspacePaths(t *testing.T) {
-	if got := labelPath("//third_party/libseccomp:libseccomp-golang-build.patch"); got != "third_party/libseccomp/libseccomp-golang-build.patch" {
-		t.Errorf("labelPath: %q", got)
-	}
-}
-
 // A profile's phases, critical path and actions per kind, from a gzipped Bazel trace.
 func TestProfileSplitSumsActionsPerKind(t *testing.T) {
 	trace := `{"traceEvents":[

@@ -241,7 +241,7 @@ func buildBench(ws string, tools []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		// the patches Bazel applies to the tool's modules, as a go.mod replacing them (outside the timing)
-		modfile, err := patchedModfile(ws, graphs, g, filepath.Join(work, "patched-"+t), in.goroot, goenv)
+		modfile, err := graphs.PatchedModfile(ws, g, filepath.Join(work, "patched-"+t), filepath.Join(in.goroot, "bin/go"), goenv)
 		if err != nil {
 			return fmt.Errorf("applying %s's module patches for go build: %v", t, err)
 		}

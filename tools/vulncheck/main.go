@@ -115,6 +115,12 @@ type Finding struct {
 	Record  *Record
 	// Scanner is govulncheck's own OpenVEX statement about the advisory in this program
 	Scanner ScannerVerdict
+	// Called is govulncheck's source mode on the program's graph (--source): "called" when a
+	// call from the program's code reaches a vulnerable function, "not called" otherwise, ""
+	// when the program was not scanned so
+	Called string
+	// SourceOnly: source mode finds it called, binary mode does not report it at all
+	SourceOnly bool
 }
 
 // ScannerVerdict is govulncheck's OpenVEX status for an advisory in one program.
@@ -127,6 +133,14 @@ type ScannerVerdict struct {
 // Problem says why the gate stops this finding, or "" when it lets it through.
 func (f *Finding) Problem() string {
 	switch {
+	case f.SourceOnly && f.Record == nil:
+		return "FAILS THE GATE: govulncheck's source mode finds a call to its vulnerable symbols (its binary mode does not report it): no record"
+	case f.Called == "called" && f.Record != nil && f.Record.Status == "not_affected":
+		return "FAILS THE GATE: recorded not_affected, but govulncheck's source mode finds a call to its vulnerable symbols"
+	case f.SourceOnly:
+		return ""
+	case f.Called == "called" && f.Level < Symbol && f.Record == nil:
+		return "FAILS THE GATE: govulncheck's source mode finds a call to its vulnerable symbols, while the statement would say not_affected"
 	case f.Level < Symbol:
 		return ""
 	case f.Record == nil:
@@ -145,6 +159,13 @@ type Program struct {
 	// Modules are the module versions it links ("path@version", the standard library as
 	// stdlib@vX.Y.Z), from its build information
 	Modules map[string]bool
+	// from its build information: its main package and module, build tags and Go release
+	Package, MainModule string
+	Tags                []string
+	GoVersion           string
+	// Source is govulncheck's source-mode findings per advisory for its main package
+	// (--source); nil when it was not scanned so
+	Source map[string]*SourceFinding
 }
 
 func main() {
@@ -189,10 +210,28 @@ Exit status: 0 the gate passed, 1 it failed, 2 bad input or a scan that could no
 	quiet := fs.Bool("quiet", false, "print the findings only when the gate fails")
 	checkRecords := fs.Bool("check-records", false, "check the records files given as arguments against the workspace (the current directory) instead: a fixed record's patch exists and is applied (named in MODULE.bazel or a go_graph.json), its test exists")
 	dbVersion := fs.String("db-version", "", "a file holding the database's module version (a pseudo-version dates the snapshot: the OpenVEX documents' time)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
+	scanSourceOut := fs.String("scan-source", "", "scan the graphs of the Go programs given (archives, programs, or release directories: the archives every bundles.json below names) in govulncheck's source mode instead, in the workspace (the current directory), with the pinned govulncheck and database unless --govulncheck and --db (a directory) are given, and write the results to this file for --source")
+	sourceFile := fs.String("source", "", "govulncheck's source-mode results (written by --scan-source): the table shows, per finding, whether the program's code calls its vulnerable symbols, and the gate fails where it does and the program's statement would be not_affected")
+	// flags may follow arguments (bazel run //release:vulncheck -- --source=FILE adds them after
+	// the archives the target names)
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return 0
+			}
+			return 2
 		}
+		args = fs.Args()
+		for len(args) > 0 && (!strings.HasPrefix(args[0], "-") || args[0] == "-") {
+			positional = append(positional, args[0])
+			args = args[1:]
+		}
+		if len(args) == 0 {
+			break
+		}
+	}
+	if err := fs.Parse(positional); err != nil { // fs.Args() is the arguments now
 		return 2
 	}
 	if *checkRecords {
@@ -201,6 +240,32 @@ Exit status: 0 the gate passed, 1 it failed, 2 bad input or a scan that could no
 			return 1
 		}
 		fmt.Fprintf(stdout, "vulncheck: %d records files checked\n", fs.NArg())
+		return 0
+	}
+	if *scanSourceOut != "" {
+		if fs.NArg() == 0 {
+			fmt.Fprintln(stderr, "vulncheck: --scan-source: no archive or program given")
+			return 2
+		}
+		// --govulncheck and --db given: those instead of the pinned ones (tests)
+		cmd, dir := "", ""
+		fs.Visit(func(f *flag.Flag) {
+			switch f.Name {
+			case "govulncheck":
+				cmd = *govulncheck
+			case "db":
+				dir = *db
+			}
+		})
+		ws, err := os.Getwd()
+		if err == nil {
+			err = scanSource(ws, *scanSourceOut, fs.Args(), cmd, dir, stderr)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "vulncheck: --scan-source:", err)
+			return 1
+		}
+		fmt.Fprintln(stdout, "vulncheck: source-mode results written to", *scanSourceOut)
 		return 0
 	}
 	var targets []string
@@ -244,6 +309,12 @@ Exit status: 0 the gate passed, 1 it failed, 2 bad input or a scan that could no
 		fmt.Fprintln(stderr, "vulncheck: no Go program in", strings.Join(targets, " "))
 		return 2
 	}
+	if *sourceFile != "" {
+		if err := readSource(*sourceFile, programs); err != nil {
+			fmt.Fprintln(stderr, "vulncheck: --source:", err)
+			return 2
+		}
+	}
 	var dbTime time.Time
 	for i, p := range programs {
 		if !*quiet {
@@ -254,6 +325,24 @@ Exit status: 0 the gate passed, 1 it failed, 2 bad input or a scan that could no
 			return 2
 		}
 
+		inBinary := map[string]bool{}
+		for _, f := range p.Findings {
+			inBinary[f.ID] = true
+			if p.Source != nil {
+				f.Called = "not called"
+				if sf := p.Source[f.ID]; sf != nil && sf.Level == Symbol.String() {
+					f.Called = "called"
+				}
+			}
+		}
+		// what source mode finds called and the binary scan does not report at all
+		for id, sf := range p.Source {
+			if sf.Level == Symbol.String() && !inBinary[id] {
+				p.Findings = append(p.Findings, &Finding{ID: id, Aliases: sf.Aliases, Module: sf.Module, Version: sf.Version,
+					Level: Module, Called: "called", SourceOnly: true, Summary: "(reported by govulncheck's source mode only)"})
+			}
+		}
+		sort.Slice(p.Findings, func(i, j int) bool { return p.Findings[i].ID < p.Findings[j].ID })
 		for _, f := range p.Findings {
 			f.Record = recordFor(records, f)
 		}
@@ -530,7 +619,12 @@ func collect(args []string, scratch string) ([]*Program, error) {
 			p.Names = append(p.Names, name)
 			return nil
 		}
-		p := &Program{Names: []string{name}, Path: path, Modules: modules(bi)}
+		p := &Program{Names: []string{name}, Path: path, Modules: modules(bi), Package: bi.Path, MainModule: bi.Main.Path, GoVersion: bi.GoVersion}
+		for _, s := range bi.Settings {
+			if s.Key == "-tags" && s.Value != "" {
+				p.Tags = strings.Split(s.Value, ",")
+			}
+		}
 		bySum[key] = p
 		order = append(order, p)
 		return nil
@@ -782,9 +876,10 @@ func appendNew(list []string, s string) []string {
 // the gate (the gate over every archive, which every record must be about).
 func report(w io.Writer, programs []*Program, applying, stale []*Record, strict bool) bool {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PROGRAM\tSYMBOL\tPACKAGE\tMODULE\tFIXED BY")
+	fmt.Fprintln(tw, "PROGRAM\tSYMBOL\tPACKAGE\tMODULE\tCALLED\tFIXED BY")
 	bySymbol := map[string]int{}
 	imported, failed := 0, 0
+	scanned, symbolFindings, called, sourceOnly := 0, 0, 0, 0
 	for _, p := range programs {
 		var n [3]int
 		var fixes []string
@@ -805,9 +900,29 @@ func report(w io.Writer, programs []*Program, applying, stale []*Record, strict 
 		if len(fixes) == 0 {
 			fixes = []string{"-"}
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\n", p.Names[0], n[Symbol], n[Package], n[Module], strings.Join(fixes, ", "))
+		// CALLED: the findings whose vulnerable symbols govulncheck's source mode finds called
+		// from the program's code; "-" where it was not scanned so
+		calls := "-"
+		if p.Source != nil {
+			c := 0
+			for _, f := range p.Findings {
+				if f.Called == "called" {
+					c++
+					called++
+					if f.Level < Symbol {
+						sourceOnly++
+					}
+				}
+				if f.Level == Symbol {
+					symbolFindings++
+				}
+			}
+			scanned++
+			calls = fmt.Sprint(c)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\n", p.Names[0], n[Symbol], n[Package], n[Module], calls, strings.Join(fixes, ", "))
 		for _, n := range p.Names[1:] {
-			fmt.Fprintf(tw, "%s\t(same program)\t\t\t\n", n)
+			fmt.Fprintf(tw, "%s\t(same program)\t\t\t\t\n", n)
 		}
 	}
 	tw.Flush()
@@ -818,6 +933,9 @@ func report(w io.Writer, programs []*Program, applying, stale []*Record, strict 
 		fmt.Fprintf(w, "\n%s:\n", p.Names[0])
 		for _, f := range p.Findings {
 			kind := "not called: its " + f.Level.String() + " only (govulncheck: " + f.Scanner.Status + ", " + f.Scanner.Justification + ")"
+			if f.SourceOnly {
+				kind = "not reported by govulncheck's binary mode"
+			}
 			if f.Level == Symbol {
 				kind = "vulnerable symbols in the program: " + strings.Join(f.Symbols, ", ")
 			}
@@ -833,8 +951,16 @@ func report(w io.Writer, programs []*Program, applying, stale []*Record, strict 
 				verdict += " [" + problem + "]"
 				failed++
 			}
+			if f.Called != "" {
+				kind += "; source mode: " + f.Called
+			}
 			fmt.Fprintf(w, "  %s %s %s@%s, fixed in %s: %s%s\n    %s\n", f.ID, strings.Join(f.Aliases, " "), f.Module, f.Version, fixed, kind, verdict, f.Summary)
 			switch {
+			case f.SourceOnly || f.Called == "called" && f.Level < Symbol:
+				// called in its source: counted with the symbol-level ones, by record
+				if f.Record != nil && f.Problem() == "" {
+					bySymbol[f.Record.Status]++
+				}
 			case f.Level < Symbol:
 				imported++
 			case f.Record != nil && f.Problem() == "":
@@ -862,8 +988,12 @@ func report(w io.Writer, programs []*Program, applying, stale []*Record, strict 
 		status = "FAIL"
 	}
 	symbols := bySymbol["fixed"] + bySymbol["affected"] + bySymbol["under_investigation"] + failed
-	fmt.Fprintf(w, "\nGATE: %s: %d Go programs, %d findings with vulnerable symbols in the program (%d fixed by a patch of ours, %d affected, %d under investigation, %d failing), %d not called (package or module only), %d more records apply\n",
-		status, len(programs), symbols, bySymbol["fixed"], bySymbol["affected"], bySymbol["under_investigation"], failed, imported, len(applying))
+	source := ""
+	if scanned > 0 {
+		source = fmt.Sprintf("; source mode (%d programs): %d findings called from the program's code (%d of them not at symbol level in binary mode), of %d at symbol level in binary mode", scanned, called, sourceOnly, symbolFindings)
+	}
+	fmt.Fprintf(w, "\nGATE: %s: %d Go programs, %d findings with vulnerable symbols in the program (%d fixed by a patch of ours, %d affected, %d under investigation, %d failing), %d not called (package or module only), %d more records apply%s\n",
+		status, len(programs), symbols, bySymbol["fixed"], bySymbol["affected"], bySymbol["under_investigation"], failed, imported, len(applying), source)
 	return failed == 0
 }
 

@@ -14,3 +14,9 @@ func TestRepoNameIsGazelles(t *testing.T) {
 		}
 	}
 }
+
+func TestPatchLabelsAreWorkspacePaths(t *testing.T) {
+	if got := LabelPath("//third_party/libseccomp:libseccomp-golang-build.patch"); got != "third_party/libseccomp/libseccomp-golang-build.patch" {
+		t.Errorf("LabelPath: %q", got)
+	}
+}

@@ -1,4 +1,4 @@
-package main
+package gograph
 
 import (
 	"fmt"
@@ -6,32 +6,30 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-
-	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/gograph"
 )
 
-// patchedModfile fetches the tool's modules into the module cache of the pinned Go (goroot, with
-// goenv) as Bazel's repository cache has them, applies the patches Bazel applies to them (every
+// PatchedModfile fetches the graph's modules into the module cache of the go command goBin (run
+// with goenv) as Bazel's repository cache has them, applies the patches Bazel applies to them (every
 // override of the graph with patches: its own and third_party/go_modules.json's, as
 // tools/generate writes them into the graph's MODULE fragment, each with -p1) to copies of those
 // modules, and returns the path of a copy of the tool's go.mod (go.sum beside it) that replaces
 // each patched module by its copy: go build -modfile FILE then compiles what Bazel compiles. (An
-// -overlay cannot do it: go refuses to overlay files of the module cache.)
-func patchedModfile(ws string, graphs *gograph.Set, g *gograph.Graph, work, goroot string, goenv []string) (string, error) {
+// -overlay cannot do it: go refuses to overlay files of the module cache.) tools/bench builds the
+// tools with it; tools/vulncheck scans their source with it.
+func (s *Set) PatchedModfile(ws string, g *Graph, work, goBin string, goenv []string) (string, error) {
 	tooldir := filepath.Join(ws, filepath.FromSlash(g.Pkg()))
 	if err := os.MkdirAll(work, 0o755); err != nil {
 		return "", err
 	}
-	goBin := filepath.Join(goroot, "bin/go")
 	// every module of the graph in the module cache first, as Bazel's repository cache has them:
 	// downloads are not what is measured
 	download := exec.Command(goBin, "mod", "download")
 	download.Dir, download.Env = tooldir, goenv
 	if out, err := download.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go mod download in %s: %v\n%s", g.Pkg(), err, tail(string(out), 20))
+		return "", fmt.Errorf("go mod download in %s: %v\n%s", g.Pkg(), err, lastLines(string(out), 20))
 	}
 	var replaces strings.Builder
-	for _, o := range graphs.Overrides(g) {
+	for _, o := range s.Overrides(g) {
 		if len(o.Patches) == 0 {
 			continue
 		}
@@ -51,7 +49,7 @@ func patchedModfile(ws string, graphs *gograph.Set, g *gograph.Graph, work, goro
 		}
 		steps := [][]string{{"cp", "-R", moddir, copy}, {"chmod", "-R", "u+w", copy}}
 		for _, label := range o.Patches {
-			steps = append(steps, []string{"patch", "-s", "-p1", "-d", copy, "-i", filepath.Join(ws, labelPath(label))})
+			steps = append(steps, []string{"patch", "-s", "-p1", "-d", copy, "-i", filepath.Join(ws, LabelPath(label))})
 		}
 		for _, step := range steps {
 			if out, err := exec.Command(step[0], step[1:]...).CombinedOutput(); err != nil {
@@ -80,8 +78,17 @@ func patchedModfile(ws string, graphs *gograph.Set, g *gograph.Graph, work, goro
 	return modfile, os.WriteFile(filepath.Join(work, "go.sum"), gosum, 0o644)
 }
 
-// labelPath is the workspace path of a label of the main repository (//pkg:file -> pkg/file).
-func labelPath(label string) string {
+// LabelPath is the workspace path of a label of the main repository (//pkg:file -> pkg/file).
+func LabelPath(label string) string {
 	pkg, file, _ := strings.Cut(strings.TrimPrefix(label, "//"), ":")
 	return filepath.Join(filepath.FromSlash(pkg), file)
+}
+
+// lastLines is the last n lines of s.
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
 }
