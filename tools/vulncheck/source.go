@@ -8,12 +8,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/atomicfile"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/gograph"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/vulndbpin"
 )
 
 // SourceResults is what --scan-source writes and --source reads: govulncheck's source-mode
@@ -54,8 +54,6 @@ func sourceLevel(s string) (Level, bool) {
 	return 0, false
 }
 
-var vulndbVersionRE = regexp.MustCompile(`(?m)^VULNDB_VERSION = "([^"]+)"$`)
-
 // cgoOnlyTags are build tags that select code needing cgo, which a source scan without a C
 // toolchain (CGO_ENABLED=0) cannot type-check: left out of the scan's tags, the code they select
 // is left out of its call graph (the results say which were dropped).
@@ -69,8 +67,7 @@ var cgoOnlyTags = map[string]string{
 // patched copies (gograph's PatchedModfile: what Bazel compiles), the build tags in the program's
 // build information, the Go release it was built with (GOTOOLCHAIN), CGO_ENABLED=0 (no C
 // toolchain: files that need cgo are left out of the call graph). The database is the pinned one
-// (third_party/govulncheck/govulncheck.MODULE.bazel's version of golang.org/x/vulndb, from the
-// Go module proxy), govulncheck the pinned one (third_party/govulncheck/go.mod).
+// (vulndbpin.File's version of golang.org/x/vulndb, from the Go module proxy), govulncheck the pinned one (third_party/govulncheck/go.mod).
 func scanSource(ws, out string, targets []string, govulncheckCmd, dbDir string, stderr io.Writer) error {
 	scratch, err := os.MkdirTemp("", "vulncheck-source-")
 	if err != nil {
@@ -196,15 +193,11 @@ func scanSource(ws, out string, targets []string, govulncheckCmd, dbDir string, 
 // third_party/govulncheck/govulncheck.MODULE.bazel names) through the Go module proxy and returns
 // its directory of OSV reports and its module version.
 func pinnedDatabase(ws string, env []string, stderr io.Writer) (dir, version string, err error) {
-	pin, err := os.ReadFile(filepath.Join(ws, "third_party/govulncheck/govulncheck.MODULE.bazel"))
+	pin, err := vulndbpin.Read(ws)
 	if err != nil {
 		return "", "", err
 	}
-	m := vulndbVersionRE.FindSubmatch(pin)
-	if m == nil {
-		return "", "", fmt.Errorf("third_party/govulncheck/govulncheck.MODULE.bazel names no VULNDB_VERSION")
-	}
-	version = "golang.org/x/vulndb@" + string(m[1])
+	version = vulndbpin.Module + "@" + pin.Version
 	fmt.Fprintln(stderr, "vulncheck: fetching the pinned database", version)
 	var dl bytes.Buffer
 	cmd := exec.Command("go", "mod", "download", "-json", version)

@@ -8,25 +8,18 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
-	"regexp"
 	"strings"
 
 	"golang.org/x/mod/semver"
 	"golang.org/x/mod/sumdb/dirhash"
+
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/vulndbpin"
 )
 
-// VulnDBFile pins the Go vulnerability database the gate reads: a pseudo-version of the
-// golang.org/x/vulndb module and its go.sum hash.
-const VulnDBFile = "third_party/govulncheck/govulncheck.MODULE.bazel"
+// VulnDBFile pins the Go vulnerability database the gate reads.
+const VulnDBFile = vulndbpin.File
 
-const vulndbModule = "golang.org/x/vulndb"
-
-var (
-	vulndbVersionRE = regexp.MustCompile(`(?m)^VULNDB_VERSION = "([^"]+)"$`)
-	vulndbSumRE     = regexp.MustCompile(`(path = "golang\.org/x/vulndb",\n\s*sum = ")(h1:[^"]+)(")`)
-)
+const vulndbModule = vulndbpin.Module
 
 // VulnDB is the pinned database and where the watch moves it.
 type VulnDB struct {
@@ -45,17 +38,11 @@ func (d *VulnDB) Moved() bool { return d.To != d.From }
 // downloads the version it will pin (checking the pinned one's hash when it stays): its
 // reports say which advisories the gate's database covers.
 func moveVulnDB(ctx context.Context, root, proxy string, client *http.Client) (*VulnDB, error) {
-	path := filepath.Join(root, VulnDBFile)
-	data, err := os.ReadFile(path)
+	pin, err := vulndbpin.Read(root)
 	if err != nil {
 		return nil, err
 	}
-	vm := vulndbVersionRE.FindAllSubmatch(data, -1)
-	sm := vulndbSumRE.FindAllSubmatch(data, -1)
-	if len(vm) != 1 || len(sm) != 1 {
-		return nil, fmt.Errorf("%s: want one VULNDB_VERSION = \"...\" line and one sum of %s, found %d and %d", VulnDBFile, vulndbModule, len(vm), len(sm))
-	}
-	d := &VulnDB{From: string(vm[0][1]), FromSum: string(sm[0][2])}
+	d := &VulnDB{From: pin.Version, FromSum: pin.Sum}
 	if proxy == "" {
 		return nil, fmt.Errorf("no Go module proxy (--goproxy): the vulnerability database cannot be looked up")
 	}
@@ -121,8 +108,7 @@ func moveVulnDB(ctx context.Context, root, proxy string, client *http.Client) (*
 		return nil, fmt.Errorf("%s@%s has no reports under data/osv/", vulndbModule, d.To)
 	}
 	if d.Moved() {
-		out := vulndbVersionRE.ReplaceAll(data, []byte(`VULNDB_VERSION = "`+d.To+`"`))
-		d.newFile = vulndbSumRE.ReplaceAll(out, []byte("${1}"+d.ToSum+"${3}"))
+		d.newFile = pin.Moved(d.To, d.ToSum)
 	}
 	return d, nil
 }

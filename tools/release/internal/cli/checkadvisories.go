@@ -40,7 +40,7 @@ something (the workflow opens a pull request when the tree changed).`)
 	repo := fs.String("repo", "", "the repository's top directory (default: the git work tree containing the current directory)")
 	write := fs.Bool("write", false, "write the new records and the moved database pin")
 	body := fs.String("body", "", "with --write, also write the pull request's description (Markdown) to this file")
-	goproxy := fs.String("goproxy", "", "the Go module proxy's base URL (default: the first URL of `go env GOPROXY`)")
+	goproxy := fs.String("goproxy", "", "the Go module proxy's base `URL` (default: the first URL of go env GOPROXY)")
 	api := &apiFlags{}
 	addClientFlags(fs, api)
 	if err := parse(fs, args); err != nil {
