@@ -2,6 +2,7 @@
 
 load("@io_bazel_rules_go//go:def.bzl", "go_binary")
 load("//tools/archtest:arch_test.bzl", "arch_test")
+load(":strip_debug.bzl", "strip_debug")
 
 # Tags a static build from this repository must set or must not set, and why. A wrong set would
 # otherwise surface as a cgo dependency on a C library we do not build, or a binary that can
@@ -23,7 +24,12 @@ def _check_tags(name, gotags):
             fail("static_go_tool(%s): gotags must not include %r: %s" % (name, tag, why))
 
 def static_go_binary(name, embed, gotags = [], x_defs = {}, visibility = ["//visibility:public"], testonly = False):
-    """A Go program built as our shipped ones are: static (cgo through the zig toolchain), mimalloc's malloc, stripped, no build id.
+    """A Go program built as our shipped ones are: static (cgo through the zig toolchain), mimalloc's malloc, no DWARF, no build id.
+
+    It keeps its symbol table, so that stock govulncheck reads which functions it holds (without
+    one it can only go by module versions and reports every advisory of a linked version); the
+    DWARF zig links in (its libc's, naming zig's cache directory) is removed after the link
+    (strip_debug), which keeps the program reproducible.
 
     Args:
       name: the program's name.
@@ -34,7 +40,7 @@ def static_go_binary(name, embed, gotags = [], x_defs = {}, visibility = ["//vis
       testonly: a test's subject.
     """
     go_binary(
-        name = name,
+        name = name + "_linked",
         embed = [embed],
         gotags = gotags,
         pure = "off",
@@ -45,12 +51,16 @@ def static_go_binary(name, embed, gotags = [], x_defs = {}, visibility = ["//vis
         cgo = True,
         cdeps = ["//third_party/mimalloc"],
         x_defs = x_defs,
-        # -s -w: no symbols or DWARF; no build id (-trimpath is rules_go's default)
-        gc_linkopts = [
-            "-s",
-            "-w",
-            "-buildid=",
-        ],
+        # no build id (-trimpath is rules_go's default); neither -s nor -w, which Go hands the
+        # external linker as a strip that zig makes total (the symbol table too): the DWARF goes
+        # after the link
+        gc_linkopts = ["-buildid="],
+        visibility = ["//visibility:private"],
+        testonly = testonly,
+    )
+    strip_debug(
+        name = name,
+        binary = ":" + name + "_linked",
         visibility = visibility,
         testonly = testonly,
     )
@@ -58,7 +68,7 @@ def static_go_binary(name, embed, gotags = [], x_defs = {}, visibility = ["//vis
 def static_go_tool(name, embed, gotags, x_defs, test_srcs, test_arch_data = {}, test_args = [], test_data = [], helpers = {}):
     """Declares a static Go tool and its test on every architecture.
 
-    go_binary `name` is static (cgo through the zig toolchain), stripped, with no build id (its
+    go_binary `name` is static (cgo through the zig toolchain), its symbol table kept and no DWARF, with no build id (its
     bundle_part builds it for each architecture); arch_test `<name>_test` checks and runs it on
     every architecture, with the package's go.mod to read the pinned version.
 

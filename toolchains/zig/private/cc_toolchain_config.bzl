@@ -27,7 +27,18 @@ def _impl(ctx):
         ]),
         # Static musl executables with no symbols or debug info (which would carry zig's paths).
         # -O2 here sets how zig builds the libc and compiler_rt it links (debug builds add ubsan).
-        _flags("default_link_flags", ALL_CC_LINK_ACTION_NAMES, target + ["-O2", "-static", "-Wl,--strip-all", "-Wl,--build-id=none"]),
+        # --strip-all only where Bazel links (its output path is known): rules_go asks for the
+        # link flags without one and links the Go programs without it, keeping their symbol
+        # table for govulncheck; static_go_binary then removes zig's DWARF (//tools/stripdebug).
+        feature(
+            name = "default_link_flags",
+            enabled = True,
+            flag_sets = [flag_set(actions = ALL_CC_LINK_ACTION_NAMES, flag_groups = [
+                flag_group(flags = target + ["-O2", "-static"]),
+                flag_group(flags = ["-Wl,--strip-all"], expand_if_available = "output_execpath"),
+                flag_group(flags = ["-Wl,--build-id=none"]),
+            ])],
+        ),
     ]
     return cc_common.create_cc_toolchain_config_info(
         ctx = ctx,
