@@ -46,14 +46,15 @@ type recordsFile struct {
 	raw     []json.RawMessage
 	records []*Record
 	added   []*Record
-	created bool // the file does not exist yet
+	scored  map[int]float64 // index of a record -> the CVSS score the watch gives it
+	created bool            // the file does not exist yet
 }
 
 // newFileComment is the _comment of an advisories.json the watch creates.
 const newFileComment = "Advisories against the versions this part ships and what became of them, for the release's OpenVEX documents (tools/vulncheck --help). Written first by the advisory watch (tools/release check-advisories), which records what it finds as under_investigation: replace each with fixed (patch and test), not_affected (with the test that proves it) or affected (why, cvss)."
 
 func readRecordsFile(root, rel string) (*recordsFile, error) {
-	f := &recordsFile{path: rel}
+	f := &recordsFile{path: rel, scored: map[int]float64{}}
 	data, err := os.ReadFile(filepath.Join(root, rel))
 	if errors.Is(err, fs.ErrNotExist) {
 		f.created, f.comment = true, newFileComment
@@ -87,6 +88,13 @@ func (f *recordsFile) encode() ([]byte, error) {
 		Comment string            `json:"_comment"`
 		Records []json.RawMessage `json:"records"`
 	}{f.comment, append([]json.RawMessage{}, f.raw...)}
+	for i, score := range f.scored {
+		raw, err := withCVSS(doc.Records[i], score)
+		if err != nil {
+			return nil, fmt.Errorf("%s: record %d: %w", f.path, i+1, err)
+		}
+		doc.Records[i] = raw
+	}
 	for _, r := range f.added {
 		raw, err := marshal(r)
 		if err != nil {
@@ -105,5 +113,50 @@ func marshal(v any) ([]byte, error) {
 	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
+	return b.Bytes(), nil
+}
+
+// withCVSS is a record with "cvss" set, its other fields in their order: before "why" where it
+// has one (as the records are written), else last.
+func withCVSS(raw json.RawMessage, score float64) (json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, fmt.Errorf("not a JSON object")
+	}
+	var keys []string
+	values := map[string]json.RawMessage{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, err
+		}
+		k := t.(string)
+		if k != "cvss" {
+			keys = append(keys, k)
+		}
+		values[k] = v
+	}
+	values["cvss"] = json.RawMessage(fmt.Sprint(score))
+	at := slices.Index(keys, "why")
+	if at < 0 {
+		at = len(keys)
+	}
+	keys = slices.Insert(keys, at, "cvss")
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		name, _ := json.Marshal(k)
+		b.Write(name)
+		b.WriteByte(':')
+		b.Write(values[k])
+	}
+	b.WriteByte('}')
 	return b.Bytes(), nil
 }

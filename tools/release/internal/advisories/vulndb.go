@@ -26,8 +26,9 @@ type VulnDB struct {
 	From, To   string // pseudo-versions; To == From: not moved
 	FromSum    string
 	ToSum      string
-	aliases    map[string]bool // every id and alias of the reports at To
-	newFile    []byte          // the pin file moved to To (nil: unchanged)
+	aliases    map[string]bool   // every id and alias of the reports at To
+	goIDs      map[string]string // alias -> the id of the report that has it
+	newFile    []byte            // the pin file moved to To (nil: unchanged)
 	reportsLen int
 }
 
@@ -79,7 +80,7 @@ func moveVulnDB(ctx context.Context, root, proxy string, client *http.Client) (*
 	if !d.Moved() && d.ToSum != d.FromSum {
 		return nil, fmt.Errorf("%s@%s from the proxy hashes to %s, but %s pins %s", vulndbModule, d.To, d.ToSum, VulnDBFile, d.FromSum)
 	}
-	d.aliases = map[string]bool{}
+	d.aliases, d.goIDs = map[string]bool{}, map[string]string{}
 	prefix := vulndbModule + "@" + d.To + "/data/osv/"
 	for _, f := range zr.File {
 		if !strings.HasPrefix(f.Name, prefix) || !strings.HasSuffix(f.Name, ".json") {
@@ -102,6 +103,7 @@ func moveVulnDB(ctx context.Context, root, proxy string, client *http.Client) (*
 		d.aliases[report.ID] = true
 		for _, a := range report.Aliases {
 			d.aliases[a] = true
+			d.goIDs[a] = report.ID
 		}
 	}
 	if d.reportsLen == 0 {

@@ -37,10 +37,13 @@ type Result struct {
 	Shipped  *Shipped
 	New      []*Finding
 	Recorded int // advisories against shipped versions that records already name
-	InGoDB   int // Go advisories the gate's database has (the gate decides about them)
-	Repos    []string
-	VulnDB   *VulnDB
-	files    map[string]*recordsFile
+	// Scored are affected records without a CVSS score that GitHub's advisory gives one: the
+	// watch writes it (publish decides by it: 7 or more, or none, is refused)
+	Scored []*Finding
+	InGoDB int // Go advisories the gate's database has (the gate decides about them)
+	Repos  []string
+	VulnDB *VulnDB
+	files  map[string]*recordsFile
 }
 
 // perQuery is how many packages one global advisory query names (GitHub takes up to 1000, if
@@ -157,6 +160,13 @@ func (res *Result) consider(t *Target, a *github.SecurityAdvisory, rng, patched,
 	if cve := a.GetCVEID(); cve != "" {
 		ids = append([]string{cve}, ids...)
 	}
+	// a record may name it by the Go database's id (GO-...), which aliases the GHSA and CVE
+	known := append([]string{}, ids...)
+	for _, id := range ids {
+		if goID := res.VulnDB.goIDs[id]; goID != "" {
+			known = append(known, goID)
+		}
+	}
 	why := ""
 	if rng == "" {
 		why = "names no vulnerable version range"
@@ -167,15 +177,21 @@ func (res *Result) consider(t *Target, a *github.SecurityAdvisory, rng, patched,
 	}
 	for _, f := range t.Files {
 		for _, r := range res.files[f].added {
-			if r.names(t.Name, t.Version, ids) {
+			if r.names(t.Name, t.Version, known) {
 				return nil // another of its ranges, or another look-up, found it first
 			}
 		}
-		for _, r := range res.files[f].records {
-			if r.names(t.Name, t.Version, ids) {
-				res.Recorded++
-				return nil
+		for i, r := range res.files[f].records {
+			if !r.names(t.Name, t.Version, known) {
+				continue
 			}
+			res.Recorded++
+			if r.Status == "affected" && r.CVSS == 0 && a.CVSS != nil && a.CVSS.Score != nil && *a.CVSS.Score > 0 {
+				r.CVSS = *a.CVSS.Score
+				res.files[f].scored[i] = r.CVSS
+				res.Scored = append(res.Scored, &Finding{Target: t, Source: source, Record: r})
+			}
+			return nil
 		}
 	}
 	if t.Kind == Go && res.VulnDB.covers(ids) {
@@ -210,7 +226,7 @@ func (res *Result) Write(root string) ([]string, error) {
 	var files []atomicfile.File
 	var paths []string
 	for path, f := range res.files {
-		if len(f.added) == 0 {
+		if len(f.added) == 0 && len(f.scored) == 0 {
 			continue
 		}
 		data, err := f.encode()

@@ -19,14 +19,17 @@ go_graph.json's go.mod) and every crate of each Cargo.lock a bundle_part
 declares (ecosystem rust), and each pinned part on GitHub that a bundle_part
 declares (third_party/pins.json, kind github-release) for its repository's
 published security advisories. An advisory whose vulnerable version range
-holds the shipped version and that no record names (by its CVE or GHSA id, as
-id or alias, for that module version) is new: it is recorded under_investigation
+holds the shipped version and that no record names (by its CVE or GHSA id, or
+the Go database's id that aliases them, as id or alias, for that module
+version) is new: it is recorded under_investigation
 (tools/vulncheck's records; publish refuses a release with one) in
 third_party/go_advisories.json for a Go module, else in the advisories.json of
 each part built from that pin or Cargo.lock (created if missing). A Go advisory
 that the gate's vulnerability database has (an id or alias of one of its
 reports) is left to the gate, which scans the programs for its symbols.
-Withdrawn advisories are ignored; a range it cannot read is recorded.
+Withdrawn advisories are ignored; a range it cannot read is recorded. A record
+that says affected without a CVSS score gets the advisory's score, where GitHub
+gives one (publish decides by it).
 
 It also moves the pin of that database (`+advisories.VulnDBFile+`)
 to the Go module proxy's newest golang.org/x/vulndb, with the go.sum hash of
@@ -74,7 +77,7 @@ something (the workflow opens a pull request when the tree changed).`)
 	report := describeWatch(res)
 	fmt.Fprint(env.Stdout, report)
 	if !*write {
-		if len(res.New) > 0 || res.VulnDB.Moved() {
+		if len(res.New) > 0 || len(res.Scored) > 0 || res.VulnDB.Moved() {
 			fmt.Fprintln(env.Stdout, "nothing written: --write writes the records and the pin")
 		}
 		return nil
@@ -115,7 +118,10 @@ func describeWatch(res *advisories.Result) string {
 		}
 		fmt.Fprintf(&b, "new: %s %s%s, from %s: under_investigation in %s\n", f.Record.ID, f.Target, cvss, f.Source, strings.Join(f.Target.Files, ", "))
 	}
-	fmt.Fprintf(&b, "ADVISORIES: %d new, %d already recorded, %d in the gate's Go vulnerability database\n", len(res.New), res.Recorded, res.InGoDB)
+	for _, f := range res.Scored {
+		fmt.Fprintf(&b, "score: %s %s, recorded affected without one: CVSS %.1f from %s, in %s\n", f.Record.ID, f.Target, f.Record.CVSS, f.Source, strings.Join(f.Target.Files, ", "))
+	}
+	fmt.Fprintf(&b, "ADVISORIES: %d new, %d already recorded (%d given their CVSS score), %d in the gate's Go vulnerability database\n", len(res.New), res.Recorded, len(res.Scored), res.InGoDB)
 	return b.String()
 }
 
@@ -126,6 +132,13 @@ func pullRequestBody(res *advisories.Result, report string) string {
 		b.WriteString("New advisories against versions we ship, recorded `under_investigation`: **publish refuses a release with one** until each is decided — `fixed` (our patch and the test that reproduces the flaw), `not_affected` (with the test that proves it) or `affected` (why, CVSS):\n\n| advisory | shipped | where found | record |\n| --- | --- | --- | --- |\n")
 		for _, f := range res.New {
 			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", strings.Join(append([]string{f.Record.ID}, f.Record.Aliases...), " "), f.Target, f.Source, strings.Join(f.Target.Files, ", "))
+		}
+		b.WriteString("\n")
+	}
+	if len(res.Scored) > 0 {
+		b.WriteString("Records of advisories we ship `affected` without a CVSS score get GitHub's (publish refuses 7 or more, and none):\n\n")
+		for _, f := range res.Scored {
+			fmt.Fprintf(&b, "- %s %s: %.1f (%s)\n", f.Record.ID, f.Target, f.Record.CVSS, strings.Join(f.Target.Files, ", "))
 		}
 		b.WriteString("\n")
 	}

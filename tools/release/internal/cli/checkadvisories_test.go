@@ -89,6 +89,13 @@ func watchWorkspace(t *testing.T, pinnedSum string) string {
       "patch": "third_party/crun/cve-2026-30892-exec-user.patch",
       "test": "third_party/crun/security_fixes_test.go:TestExecUser",
       "why": "ours"
+    },
+    {
+      "id": "CVE-2026-3003",
+      "module": "crun",
+      "version": "1.21",
+      "status": "affected",
+      "why": "planted: affected, no score yet"
     }
   ]
 }
@@ -100,7 +107,7 @@ func watchWorkspace(t *testing.T, pinnedSum string) string {
 		"third_party/go_modules.json":                      `{"directives": [], "overrides": []}`,
 		"third_party/podman/go_graph.json":                 `{"name": "podman", "module": "go.podman.io/podman/v6", "gotags": ["seccomp"]}`,
 		"third_party/podman/go.mod":                        "module podman\n\ngo 1.25\n\nrequire go.podman.io/podman/v6 v6.0.2\n\nrequire golang.org/x/crypto v0.58.0 // indirect\n",
-		"third_party/go_advisories.json":                   "{\n  \"_comment\": \"shared\",\n  \"records\": []\n}\n",
+		"third_party/go_advisories.json":                   "{\n  \"_comment\": \"shared\",\n  \"records\": [\n    {\"id\": \"GO-2026-0002\", \"module\": \"golang.org/x/crypto\", \"version\": \"v0.58.0\", \"status\": \"affected\", \"why\": \"recorded under the Go database's id\"}\n  ]\n}\n",
 		"third_party/govulncheck/govulncheck.MODULE.bazel": "VULNDB_VERSION = \"" + oldDB + "\"\n\ngo_deps_govulncheck.module(\n    path = \"golang.org/x/vulndb\",\n    sum = \"" + pinnedSum + "\",\n    version = VULNDB_VERSION,\n)\n",
 	})
 	return root
@@ -121,7 +128,7 @@ func TestCheckAdvisories(t *testing.T) {
 	}
 	fake.AddGlobalAdvisory(&fakegithub.Advisory{GHSA: "GHSA-go01-0000-0001", CVE: "CVE-2026-2001", Summary: "x/crypto: planted", CVSS: 5.3,
 		Vulnerabilities: goVuln("golang.org/x/crypto", "< 0.59.0")})
-	fake.AddGlobalAdvisory(&fakegithub.Advisory{GHSA: "GHSA-go02-0000-0002", CVE: "CVE-2026-1111", Summary: "in the Go database",
+	fake.AddGlobalAdvisory(&fakegithub.Advisory{GHSA: "GHSA-go02-0000-0002", CVE: "CVE-2026-1111", Summary: "in the Go database", CVSS: 9.8,
 		Vulnerabilities: goVuln("golang.org/x/crypto", "< 0.59.0")})
 	fake.AddGlobalAdvisory(&fakegithub.Advisory{GHSA: "GHSA-go03-0000-0003", Summary: "fixed long ago",
 		Vulnerabilities: goVuln("golang.org/x/crypto", "< 0.50.0")})
@@ -133,6 +140,8 @@ func TestCheckAdvisories(t *testing.T) {
 		Vulnerabilities: []fakegithub.Vulnerability{{Range: "< 1.27", Patched: "1.27"}}})
 	fake.AddRepoAdvisory("containers/crun", &fakegithub.Advisory{GHSA: "GHSA-cr02-0000-0002", CVE: "CVE-2026-3001", Summary: "crun: planted", CVSS: 7.8,
 		Vulnerabilities: []fakegithub.Vulnerability{{Package: "crun", Range: "< 1.22", Patched: "1.22"}}})
+	fake.AddRepoAdvisory("containers/crun", &fakegithub.Advisory{GHSA: "GHSA-cr03-0000-0003", CVE: "CVE-2026-3003", Summary: "crun: recorded affected", CVSS: 6.5,
+		Vulnerabilities: []fakegithub.Vulnerability{{Range: "<= 1.21"}}})
 	fake.AddRepoAdvisory("openSUSE/catatonit", &fakegithub.Advisory{GHSA: "GHSA-ca01-0000-0001", Summary: "old catatonit",
 		Vulnerabilities: []fakegithub.Vulnerability{{Range: "< 0.2.0"}}})
 
@@ -155,7 +164,7 @@ func TestCheckAdvisories(t *testing.T) {
 		"new: CVE-2026-2001 golang.org/x/crypto@v0.58.0 (CVSS 5.3), from GitHub's advisory database (go): under_investigation in third_party/go_advisories.json\n",
 		"new: CVE-2026-3001 crun@1.21 (CVSS 7.8), from containers/crun's advisories: under_investigation in third_party/crun/advisories.json\n",
 		"new: GHSA-rs01-0000-0001 tokio@1.40.0, from GitHub's advisory database (rust): under_investigation in third_party/netavark/advisories.json\n",
-		"ADVISORIES: 3 new, 1 already recorded, 1 in the gate's Go vulnerability database\n",
+		"ADVISORIES: 3 new, 3 already recorded (2 given their CVSS score), 0 in the gate's Go vulnerability database\n",
 		"nothing written",
 	} {
 		if !strings.Contains(out, want) {
@@ -176,19 +185,32 @@ func TestCheckAdvisories(t *testing.T) {
 	var crun struct {
 		Records []map[string]any `json:"records"`
 	}
-	if err := json.Unmarshal([]byte(tree["third_party/crun/advisories.json"]), &crun); err != nil || len(crun.Records) != 2 {
+	if err := json.Unmarshal([]byte(tree["third_party/crun/advisories.json"]), &crun); err != nil || len(crun.Records) != 3 {
 		t.Fatalf("crun's records: %v\n%s", err, tree["third_party/crun/advisories.json"])
 	}
-	if !strings.HasPrefix(tree["third_party/crun/advisories.json"], strings.TrimSuffix(before["third_party/crun/advisories.json"], "\n  ]\n}\n")) {
+	first := before["third_party/crun/advisories.json"]
+	first = first[:strings.Index(first, `"why": "ours"`)]
+	if !strings.HasPrefix(tree["third_party/crun/advisories.json"], first) {
 		t.Errorf("crun's old record was rewritten:\n%s", tree["third_party/crun/advisories.json"])
 	}
-	r := crun.Records[1]
+	r := crun.Records[2]
 	if r["id"] != "CVE-2026-3001" || r["status"] != "under_investigation" || r["module"] != "crun" || r["version"] != "1.21" || r["cvss"] != 7.8 ||
 		r["upstream"] != "1.22" || !strings.Contains(r["why"].(string), "GHSA-cr02-0000-0002") || r["aliases"].([]any)[0] != "GHSA-cr02-0000-0002" {
 		t.Errorf("crun's new record: %v", r)
 	}
 	if !strings.Contains(tree["third_party/netavark/advisories.json"], `"module": "tokio"`) || !strings.Contains(tree["third_party/go_advisories.json"], `"id": "CVE-2026-2001"`) {
 		t.Errorf("the crate's and the Go module's records:\n%s\n%s", tree["third_party/netavark/advisories.json"], tree["third_party/go_advisories.json"])
+	}
+	// the affected record without a score got GitHub's, its other fields as they were
+	if !strings.Contains(tree["third_party/crun/advisories.json"], `"status": "affected",
+      "cvss": 6.5,
+      "why": "planted: affected, no score yet"`) || !strings.Contains(out, "score: CVE-2026-3003 crun@1.21, recorded affected without one: CVSS 6.5") {
+		t.Errorf("the affected record's score:\n%s\n%s", tree["third_party/crun/advisories.json"], out)
+	}
+	// a record under the Go database's id (GO-2026-0002 aliases GHSA-go02-0000-0002) is the
+	// advisory's record: scored, not new
+	if !strings.Contains(tree["third_party/go_advisories.json"], `"cvss": 9.8`) || strings.Contains(tree["third_party/go_advisories.json"], "CVE-2026-1111") {
+		t.Errorf("the record under the Go database's id:\n%s", tree["third_party/go_advisories.json"])
 	}
 	if _, ok := tree["third_party/catatonit/advisories.json"]; ok {
 		t.Errorf("catatonit has no advisory in range, yet a record file was created")
@@ -203,7 +225,7 @@ func TestCheckAdvisories(t *testing.T) {
 
 	// the next day: everything recorded, the pin current
 	out = mustRun(t, env, append(args, "--write")...)
-	if !strings.Contains(out, "ADVISORIES: 0 new, 4 already recorded, 1 in the gate's Go vulnerability database\n") || strings.Contains(out, "wrote") ||
+	if !strings.Contains(out, "ADVISORIES: 0 new, 6 already recorded (0 given their CVSS score), 0 in the gate's Go vulnerability database\n") || strings.Contains(out, "wrote") ||
 		!strings.Contains(out, "vulnerability database: "+newDB+" is the newest\n") {
 		t.Errorf("second run:\n%s", out)
 	}
