@@ -7,13 +7,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"strings"
 
 	"golang.org/x/mod/semver"
 	"golang.org/x/mod/sumdb/dirhash"
 
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/vulndbpin"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/upstream"
 )
 
 // VulnDBFile pins the Go vulnerability database the gate reads.
@@ -38,31 +38,26 @@ func (d *VulnDB) Moved() bool { return d.To != d.From }
 // moveVulnDB reads the pin, asks the Go module proxy for the database's newest version, and
 // downloads the version it will pin (checking the pinned one's hash when it stays): its
 // reports say which advisories the gate's database covers.
-func moveVulnDB(ctx context.Context, root, proxy string, client *http.Client) (*VulnDB, error) {
+func moveVulnDB(ctx context.Context, root string, src *upstream.Sources) (*VulnDB, error) {
 	pin, err := vulndbpin.Read(root)
 	if err != nil {
 		return nil, err
 	}
 	d := &VulnDB{From: pin.Version, FromSum: pin.Sum}
-	if proxy == "" {
-		return nil, fmt.Errorf("no Go module proxy (--goproxy): the vulnerability database cannot be looked up")
-	}
-	base := strings.TrimSuffix(proxy, "/") + "/" + vulndbModule + "/@"
-	body, err := get(ctx, client, base+"latest")
+	latest, err := src.GoModuleLatest(ctx, vulndbModule)
 	if err != nil {
-		return nil, fmt.Errorf("the Go module proxy's newest %s: %w", vulndbModule, err)
+		return nil, err
 	}
-	var latest struct{ Version string }
-	if err := json.Unmarshal(body, &latest); err != nil || !semver.IsValid(latest.Version) {
-		return nil, fmt.Errorf("the Go module proxy's newest %s: not a version (%q, %v)", vulndbModule, latest.Version, err)
+	if !semver.IsValid(latest) {
+		return nil, fmt.Errorf("the Go module proxy's newest %s: %q is not a version", vulndbModule, latest)
 	}
 	d.To = d.From
-	if semver.Compare(latest.Version, d.From) > 0 {
-		d.To = latest.Version
+	if semver.Compare(latest, d.From) > 0 {
+		d.To = latest
 	}
-	zipData, err := get(ctx, client, base+"v/"+d.To+".zip")
+	zipData, err := src.GoModuleZipData(ctx, vulndbModule, d.To)
 	if err != nil {
-		return nil, fmt.Errorf("%s@%s: %w", vulndbModule, d.To, err)
+		return nil, err
 	}
 	zr, err := zip.NewReader(bytes.NewReader(zipData), int64(len(zipData)))
 	if err != nil {
@@ -123,20 +118,4 @@ func (d *VulnDB) covers(ids []string) bool {
 		}
 	}
 	return false
-}
-
-func get(ctx context.Context, client *http.Client, url string) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: %s", url, resp.Status)
-	}
-	return io.ReadAll(resp.Body)
 }

@@ -3,7 +3,6 @@ package advisories
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -13,14 +12,15 @@ import (
 
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/atomicfile"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/ghapi"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/upstream"
 )
 
 // Options configure Watch.
 type Options struct {
-	Root    string // the workspace
-	GitHub  *ghapi.Client
-	GoProxy string       // the Go module proxy's base URL
-	HTTP    *http.Client // for the proxy
+	Root   string // the workspace
+	GitHub *ghapi.Client
+	// Sources reach the Go module proxy (the vulnerability database's module)
+	Sources *upstream.Sources
 	Logf    func(format string, args ...any)
 }
 
@@ -62,7 +62,7 @@ func Watch(ctx context.Context, o Options) (*Result, error) {
 	}
 	res := &Result{Shipped: shipped, files: map[string]*recordsFile{}}
 	o.Logf("advisories: the Go vulnerability database's pin")
-	if res.VulnDB, err = moveVulnDB(ctx, o.Root, o.GoProxy, o.HTTP); err != nil {
+	if res.VulnDB, err = moveVulnDB(ctx, o.Root, o.Sources); err != nil {
 		return nil, err
 	}
 	// every record file a finding may go to, read first: a malformed one stops the watch

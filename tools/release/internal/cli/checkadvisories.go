@@ -3,12 +3,11 @@ package cli
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strings"
-	"time"
 
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/atomicfile"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/advisories"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/upstream"
 )
 
 func runCheckAdvisories(ctx context.Context, args []string, env Env) error {
@@ -68,8 +67,8 @@ something (the workflow opens a pull request when the tree changed).`)
 		proxy = goEnvProxy(ctx, env)
 	}
 	res, err := advisories.Watch(ctx, advisories.Options{
-		Root: root, GitHub: client, GoProxy: proxy,
-		HTTP: &http.Client{Timeout: 10 * time.Minute}, Logf: env.logf,
+		Root: root, GitHub: client, Logf: env.logf,
+		Sources: upstream.New(upstream.Options{GitHub: client, GoProxy: proxy, Logf: env.logf}),
 	})
 	if err != nil {
 		return err

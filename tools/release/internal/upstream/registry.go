@@ -2,6 +2,7 @@ package upstream
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -97,14 +98,47 @@ func escapeModule(p string) string {
 	return b.String()
 }
 
+// goProxyURL is the Go module proxy's URL of a file of module ("@latest", "@v/VERSION.zip": the
+// version escaped already), the module path escaped as the proxy protocol says.
+func (s *Sources) goProxyURL(module, file string) string {
+	return strings.TrimSuffix(s.o.GoProxy, "/") + "/" + escapeModule(module) + "/" + file
+}
+
+// GoModuleLatest asks the Go module proxy for module's newest version.
+func (s *Sources) GoModuleLatest(ctx context.Context, module string) (string, error) {
+	if s.o.GoProxy == "" {
+		return "", fmt.Errorf("%s: no Go module proxy to ask", module)
+	}
+	data, err := s.get(ctx, s.goProxyURL(module, "@latest"))
+	if err != nil {
+		return "", fmt.Errorf("the Go module proxy's newest %s: %w", module, err)
+	}
+	var latest struct{ Version string }
+	if err := json.Unmarshal(data, &latest); err != nil || latest.Version == "" {
+		return "", fmt.Errorf("the Go module proxy's newest %s: no version in its answer (%v)", module, err)
+	}
+	return latest.Version, nil
+}
+
+// GoModuleZipData downloads module@version's zip from the Go module proxy.
+func (s *Sources) GoModuleZipData(ctx context.Context, module, version string) ([]byte, error) {
+	if s.o.GoProxy == "" {
+		return nil, fmt.Errorf("%s@%s: no Go module proxy to ask", module, version)
+	}
+	data, err := s.get(ctx, s.goProxyURL(module, "@v/"+escapeModule(version)+".zip"))
+	if err != nil {
+		return nil, fmt.Errorf("the Go module proxy's %s@%s: %w", module, version, err)
+	}
+	return data, nil
+}
+
 // goModuleZip downloads MODULE@VERSION's zip from the Go module proxy.
 func (s *Sources) goModuleZip(ctx context.Context, module string) (string, error) {
 	path, ver, ok := strings.Cut(module, "@")
 	if !ok {
 		return "", fmt.Errorf("go-toolchain module %q is not PATH@VERSION", module)
 	}
-	url := strings.TrimSuffix(s.o.GoProxy, "/") + "/" + escapeModule(path) + "/@v/" + escapeModule(ver) + ".zip"
-	sum, err := s.SHA256(ctx, url)
+	sum, err := s.SHA256(ctx, s.goProxyURL(path, "@v/"+escapeModule(ver)+".zip"))
 	if err != nil {
 		return "", fmt.Errorf("the Go module proxy's %s: %w", module, err)
 	}
