@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -110,7 +111,7 @@ func scanSource(ws, out string, targets []string, govulncheckCmd, dbDir string, 
 		if groups[k] == nil {
 			order = append(order, k)
 		}
-		if !contains(groups[k], p.Package) {
+		if !slices.Contains(groups[k], p.Package) {
 			groups[k] = append(groups[k], p.Package)
 		}
 	}
@@ -172,7 +173,7 @@ func scanSource(ws, out string, targets []string, govulncheckCmd, dbDir string, 
 		scan := SourceScan{Graph: g.File(), Packages: pkgs, Tags: strings.Split(k.tags, ",")}
 		for _, p := range programs {
 			for _, t := range p.Tags {
-				if why, cgo := cgoOnlyTags[t]; cgo && contains(pkgs, p.Package) {
+				if why, cgo := cgoOnlyTags[t]; cgo && slices.Contains(pkgs, p.Package) {
 					if scan.Dropped == nil {
 						scan.Dropped = map[string]string{}
 					}
@@ -355,13 +356,4 @@ func lastLines(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
