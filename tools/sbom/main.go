@@ -18,7 +18,6 @@ package main
 
 import (
 	"archive/tar"
-	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"debug/buildinfo"
@@ -41,6 +40,7 @@ import (
 
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/release/components"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/atomicfile"
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/cargolock"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/fault"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/pins"
 )
@@ -297,62 +297,32 @@ func crateLicense(vendor, id string) (license, note string, stub bool, err error
 }
 
 func cargoPackages(root, dir, vendor string) ([]pkg, error) {
-	f, err := os.Open(filepath.Join(root, dir, "Cargo.lock"))
+	crates, err := cargolock.Read(filepath.Join(root, dir, "Cargo.lock"))
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
 	var out []pkg
-	var name, version, source, sum string
-	var ferr error
-	flush := func() {
-		if name != "" && strings.HasPrefix(source, "registry+") && sum != "" && ferr == nil {
-			license, note, stub := "NOASSERTION", "", false
-			if vendor != "" {
-				license, note, stub, ferr = crateLicense(filepath.Join(root, vendor), name+"-"+version)
-			}
-			if !stub && ferr == nil {
-				out = append(out, pkg{
-					SPDXID: spdxID("Crate", name+"-"+version), Name: name, VersionInfo: version,
-					DownloadLocation: "NOASSERTION", // the crate registry's; the purl names it
-					Checksums:        []checksum{{"SHA256", sum}},
-					LicenseConcluded: "NOASSERTION", LicenseDeclared: license, CopyrightText: "NOASSERTION",
-					PrimaryPackagePurpose: "LIBRARY", SourceInfo: note,
-					ExternalRefs: []externalRef{{"PACKAGE-MANAGER", "purl", "pkg:cargo/" + name + "@" + version}},
-				})
-			}
-		}
-		name, version, source, sum = "", "", "", ""
-	}
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		l := strings.TrimSpace(s.Text())
-		if l == "[[package]]" {
-			flush()
+	for _, c := range crates {
+		if !c.FromRegistry() || c.Checksum == "" {
 			continue
 		}
-		k, v, ok := strings.Cut(l, " = ")
-		if !ok {
+		license, note, stub := "NOASSERTION", "", false
+		if vendor != "" {
+			if license, note, stub, err = crateLicense(filepath.Join(root, vendor), c.Name+"-"+c.Version); err != nil {
+				return nil, fmt.Errorf("%s/Cargo.lock: %w", dir, err)
+			}
+		}
+		if stub {
 			continue
 		}
-		v = strings.Trim(v, `"`)
-		switch k {
-		case "name":
-			name = v
-		case "version":
-			version = v
-		case "source":
-			source = v
-		case "checksum":
-			sum = v
-		}
-	}
-	flush()
-	if err := s.Err(); err != nil {
-		return nil, err
-	}
-	if ferr != nil {
-		return nil, fmt.Errorf("%s/Cargo.lock: %w", dir, ferr)
+		out = append(out, pkg{
+			SPDXID: spdxID("Crate", c.Name+"-"+c.Version), Name: c.Name, VersionInfo: c.Version,
+			DownloadLocation: "NOASSERTION", // the crate registry's; the purl names it
+			Checksums:        []checksum{{"SHA256", c.Checksum}},
+			LicenseConcluded: "NOASSERTION", LicenseDeclared: license, CopyrightText: "NOASSERTION",
+			PrimaryPackagePurpose: "LIBRARY", SourceInfo: note,
+			ExternalRefs: []externalRef{{"PACKAGE-MANAGER", "purl", "pkg:cargo/" + c.Name + "@" + c.Version}},
+		})
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("%s/Cargo.lock lists no registry package", dir)

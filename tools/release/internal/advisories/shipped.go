@@ -8,7 +8,6 @@
 package advisories
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -20,6 +19,7 @@ import (
 
 	"golang.org/x/mod/modfile"
 
+	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/cargolock"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/internal/gograph"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/pins"
 	"github.com/rootless-static-toolkits/rootless-static-toolkits/tools/release/internal/upstream"
@@ -240,37 +240,15 @@ func Find(root string) (*Shipped, error) {
 // cargoLock returns the [name, version] of each crate from a registry in a Cargo.lock (the
 // workspace's own packages have no source).
 func cargoLock(path string) ([][2]string, error) {
-	f, err := os.Open(path)
+	pkgs, err := cargolock.Read(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
 	var out [][2]string
-	var name, version string
-	var registry bool
-	flush := func() {
-		if name != "" && registry {
-			out = append(out, [2]string{name, version})
+	for _, p := range pkgs {
+		if p.FromRegistry() {
+			out = append(out, [2]string{p.Name, p.Version})
 		}
-		name, version, registry = "", "", false
-	}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		switch {
-		case line == "[[package]]":
-			flush()
-		case strings.HasPrefix(line, "name = "):
-			name = strings.Trim(strings.TrimPrefix(line, "name = "), `"`)
-		case strings.HasPrefix(line, "version = "):
-			version = strings.Trim(strings.TrimPrefix(line, "version = "), `"`)
-		case strings.HasPrefix(line, "source = "):
-			registry = strings.HasPrefix(strings.Trim(strings.TrimPrefix(line, "source = "), `"`), "registry+")
-		}
-	}
-	flush()
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("%s: no crate from a registry", path)
