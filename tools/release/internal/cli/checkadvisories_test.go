@@ -103,7 +103,7 @@ func watchWorkspace(t *testing.T, pinnedSum string) string {
 		"third_party/catatonit/BUILD.bazel": "bundle_part(\n    name = \"bundle\",\n    pins = [\"catatonit\"],\n)\n",
 		"third_party/netavark/BUILD.bazel":  "bundle_part(\n    name = \"bundle\",\n    crates = {\"third_party/netavark\": \"@netavark\"},\n    pins = [],\n)\n",
 		"third_party/netavark/Cargo.lock": "version = 4\n\n[[package]]\nname = \"netavark\"\nversion = \"2.1.0\"\n\n" +
-			"[[package]]\nname = \"tokio\"\nversion = \"1.40.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n",
+			"[[package]]\nname = \"tokio\"\nversion = \"1.40.0\"\nsource = \"registry+crates-io\"\n",
 		"third_party/go_modules.json":                      `{"directives": [], "overrides": []}`,
 		"third_party/podman/go_graph.json":                 `{"name": "podman", "module": "go.podman.io/podman/v6", "gotags": ["seccomp"]}`,
 		"third_party/podman/go.mod":                        "module podman\n\ngo 1.25\n\nrequire go.podman.io/podman/v6 v6.0.2\n\nrequire golang.org/x/crypto v0.58.0 // indirect\n",
